@@ -1,0 +1,206 @@
+"""Section 3.6: multi-head attention, the chapter's efficient version with weight splits.
+
+Each head h attends with its own slice of the projections:
+
+    head_h = softmax(mask(Q_h K_h^T) / sqrt(head_dim)) V_h
+    MultiHead(X) = concat(head_1, ..., head_H) W_out + b_out
+"""
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from attention.self_attention import causal_mask, dropout_mask
+from attention.validation import check_dropout, check_finite
+
+
+def check_heads(d_out: int, num_heads: int) -> None:
+    """d_out is split evenly over the heads, so it must be a multiple of num_heads."""
+    if num_heads < 1:
+        raise ValueError(f"num_heads must be at least 1, got {num_heads}.")
+    if d_out % num_heads != 0:
+        raise ValueError(
+            f"d_out ({d_out}) must be divisible by num_heads ({num_heads}): each head gets "
+            f"head_dim = d_out / num_heads dimensions."
+        )
+
+
+class MultiHeadAttention(nn.Module):
+    """The chapter's ``MultiHeadAttention``: causal, with dropout, heads split by ``view``.
+
+    Built in the book's order (W_query, W_key, W_value, out_proj), so that after
+    ``torch.manual_seed(123)`` it holds the book's parameters. The app uses
+    :meth:`from_seed` instead, which never touches the global RNG.
+
+    Shapes:
+        x: (b, num_tokens, d_in) -> context_vec: (b, num_tokens, d_out)
+    """
+
+    def __init__(
+        self,
+        d_in: int,
+        d_out: int,
+        context_length: int,
+        dropout: float,
+        num_heads: int,
+        qkv_bias: bool = False,
+    ) -> None:
+        super().__init__()
+        check_heads(d_out, num_heads)
+        check_dropout(dropout)
+        self.d_out = d_out
+        self.num_heads = num_heads
+        self.head_dim = d_out // num_heads  # reduce the projection dim to match desired output dim
+        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.out_proj = nn.Linear(d_out, d_out)  # combines the head outputs
+        self.dropout = nn.Dropout(dropout)
+        self.register_buffer(
+            "mask", torch.triu(torch.ones(context_length, context_length), diagonal=1)
+        )
+
+    @classmethod
+    def from_seed(
+        cls,
+        d_in: int,
+        d_out: int,
+        context_length: int,
+        dropout: float,
+        num_heads: int,
+        seed: int,
+        qkv_bias: bool = False,
+    ) -> "MultiHeadAttention":
+        """Build the module with the parameters ``torch.manual_seed(seed)`` would give, locally.
+
+        The layers are created on the meta device (no random numbers drawn), then each
+        ``nn.Linear`` is initialised as PyTorch does, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from
+        a local generator, in the order the constructor creates them.
+        """
+        with torch.device("meta"):
+            mha = cls(d_in, d_out, context_length, dropout, num_heads, qkv_bias)
+        mha = mha.to_empty(device="cpu")
+        mha.mask = causal_mask(context_length).float()
+        generator = torch.Generator().manual_seed(int(seed))
+        with torch.no_grad():
+            for layer in (mha.W_query, mha.W_key, mha.W_value, mha.out_proj):
+                bound = 1.0 / math.sqrt(layer.in_features)
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                if layer.bias is not None:
+                    layer.bias.uniform_(-bound, bound, generator=generator)
+        return mha
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, num_tokens, _d_in = x.shape  # the book names it d_in
+        keys = self.W_key(x)  # (b, num_tokens, d_in) -> (b, num_tokens, d_out)
+        queries = self.W_query(x)
+        values = self.W_value(x)
+
+        # (b, num_tokens, d_out) -> (b, num_tokens, num_heads, head_dim)
+        keys = keys.view(b, num_tokens, self.num_heads, self.head_dim)
+        values = values.view(b, num_tokens, self.num_heads, self.head_dim)
+        queries = queries.view(b, num_tokens, self.num_heads, self.head_dim)
+
+        # (b, num_tokens, num_heads, head_dim) -> (b, num_heads, num_tokens, head_dim)
+        keys = keys.transpose(1, 2)
+        queries = queries.transpose(1, 2)
+        values = values.transpose(1, 2)
+
+        # (b, num_heads, num_tokens, head_dim) @ (b, num_heads, head_dim, num_tokens)
+        # -> (b, num_heads, num_tokens, num_tokens)
+        attn_scores = queries @ keys.transpose(2, 3)
+        mask_bool = self.mask.bool()[:num_tokens, :num_tokens]
+        attn_scores.masked_fill_(mask_bool, -torch.inf)
+
+        attn_weights = torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1)
+        attn_weights = self.dropout(attn_weights)
+
+        # (b, num_heads, num_tokens, head_dim) -> (b, num_tokens, num_heads, head_dim)
+        context_vec = (attn_weights @ values).transpose(1, 2)
+        # (b, num_tokens, num_heads, head_dim) -> (b, num_tokens, d_out)
+        context_vec = context_vec.contiguous().view(b, num_tokens, self.d_out)
+        return self.out_proj(context_vec)  # optional projection
+
+
+@dataclass(frozen=True)
+class MultiHeadTrace:
+    """Every intermediate of one multi-head pass over a single sequence (batch of 1), for display.
+
+    Shapes (n = num_tokens, H = num_heads, h = head_dim, d_out = H * h):
+        queries, keys, values: (n, d_out) before the split
+        head_queries, head_keys, head_values: (H, n, h) after view + transpose
+        attn_scores, attn_weights, dropped_weights: (H, n, n); mask: (n, n) bool, True = hidden
+        head_context: (H, n, h); concat_context: (n, d_out); context_vecs: (n, d_out)
+        shapes: the shape after each reshape, in order, as (label, shape) pairs
+    """
+
+    num_heads: int
+    head_dim: int
+    queries: torch.Tensor
+    keys: torch.Tensor
+    values: torch.Tensor
+    head_queries: torch.Tensor
+    head_keys: torch.Tensor
+    head_values: torch.Tensor
+    attn_scores: torch.Tensor
+    mask: torch.Tensor
+    attn_weights: torch.Tensor
+    dropped_weights: torch.Tensor
+    head_context: torch.Tensor
+    concat_context: torch.Tensor
+    context_vecs: torch.Tensor
+    shapes: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+@torch.no_grad()
+def multihead_trace(
+    mha: MultiHeadAttention, inputs: torch.Tensor, dropout_seed: int = 123
+) -> MultiHeadTrace:
+    """Run ``mha`` step by step on one sequence and keep every intermediate.
+
+    Computes exactly what ``mha.forward`` does (tested against it), but with dropout drawn
+    from a local generator seeded ``dropout_seed`` instead of the global RNG.
+
+    Shapes:
+        inputs: (num_tokens, d_in) -> context_vecs: (num_tokens, d_out)
+    """
+    check_finite("inputs", inputs)
+    x = inputs.unsqueeze(0)  # (n, d_in) -> (b=1, n, d_in)
+    b, n, _ = x.shape
+    if n > mha.mask.shape[0]:
+        raise ValueError(f"{n} tokens exceed context_length = {mha.mask.shape[0]}.")
+    H, h = mha.num_heads, mha.head_dim
+    queries, keys, values = mha.W_query(x), mha.W_key(x), mha.W_value(x)  # (1, n, d_out)
+    split = [t.view(b, n, H, h).transpose(1, 2) for t in (queries, keys, values)]
+    head_queries, head_keys, head_values = split  # (1, n, d_out) -> (1, H, n, h)
+    attn_scores = head_queries @ head_keys.transpose(
+        2, 3
+    )  # (1, H, n, h) @ (1, H, h, n) -> (1, H, n, n)
+    mask = mha.mask.bool()[:n, :n]
+    attn_weights = torch.softmax(attn_scores.masked_fill(mask, -torch.inf) / h**0.5, dim=-1)
+    p = mha.dropout.p
+    dropped = attn_weights
+    if p > 0:
+        drop = dropout_mask(attn_weights.shape, p, dropout_seed)
+        dropped = attn_weights.masked_fill(drop, 0.0) / (1.0 - p)
+    head_context = dropped @ head_values  # (1, H, n, n) @ (1, H, n, h) -> (1, H, n, h)
+    concat = head_context.transpose(1, 2).contiguous().view(b, n, mha.d_out)  # -> (1, n, d_out)
+    context_vecs = mha.out_proj(concat)  # (1, n, d_out) -> (1, n, d_out)
+    shapes = (
+        ("inputs", (n, inputs.shape[1])),
+        ("batch of one: x", tuple(x.shape)),
+        ("queries = W_query(x)", tuple(queries.shape)),
+        ("view -> (b, n, num_heads, head_dim)", (b, n, H, h)),
+        ("transpose(1, 2) -> (b, num_heads, n, head_dim)", tuple(head_queries.shape)),
+        ("attn_scores = queries @ keys.transpose(2, 3)", tuple(attn_scores.shape)),
+        ("attn_weights @ values", tuple(head_context.shape)),
+        ("transpose(1, 2) + view -> (b, n, d_out)", tuple(concat.shape)),
+        ("out_proj", tuple(context_vecs.shape)),
+    )
+    return MultiHeadTrace(
+        H, h, queries[0], keys[0], values[0], head_queries[0], head_keys[0], head_values[0],
+        attn_scores[0], mask, attn_weights[0], dropped[0], head_context[0], concat[0],
+        context_vecs[0], shapes,
+    )  # fmt: skip

@@ -1,0 +1,178 @@
+"""Sections 3.4 and 3.5: self-attention with trainable weights, a causal mask and dropout.
+
+    Q = X W_query,  K = X W_key,  V = X W_value          projections
+    omega = Q K^T                                        attention scores
+    alpha = softmax(mask(omega) / sqrt(d_k), dim=-1)     attention weights
+    Z = dropout(alpha) V                                 context vectors
+
+The weight *parameters* W_query, W_key, W_value are learned during training and do not depend
+on the input. The attention *weights* alpha are recomputed for every input.
+"""
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from attention.validation import check_dropout, check_inputs, check_scores, check_weight
+
+
+def init_qkv_weights(
+    d_in: int, d_out: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Random weight parameters exactly as the book draws them, without the global RNG.
+
+    Equals ``torch.manual_seed(seed)`` followed by ``torch.rand(d_in, d_out)`` for W_query,
+    W_key and W_value in that order, but uses a local ``torch.Generator``: a server shared by
+    many students must never reseed the global generator.
+
+    Shapes:
+        -> W_query, W_key, W_value: each (d_in, d_out), values uniform in [0, 1)
+    """
+    if d_in < 1 or d_out < 1:
+        raise ValueError(f"d_in and d_out must be at least 1, got d_in={d_in}, d_out={d_out}.")
+    generator = torch.Generator().manual_seed(int(seed))
+    W_query = torch.rand(d_in, d_out, generator=generator)
+    W_key = torch.rand(d_in, d_out, generator=generator)
+    W_value = torch.rand(d_in, d_out, generator=generator)
+    return W_query, W_key, W_value
+
+
+def causal_mask(num_tokens: int) -> torch.Tensor:
+    """The book's mask: True above the diagonal, where a token would see the future.
+
+    ``torch.triu(torch.ones(n, n), diagonal=1).bool()``; True means *hidden*. (PyTorch's
+    ``scaled_dot_product_attention`` uses the opposite convention: True means *attended*.)
+
+    Shapes:
+        -> mask: (num_tokens, num_tokens), bool
+    """
+    return torch.triu(torch.ones(num_tokens, num_tokens, dtype=torch.bool), diagonal=1)
+
+
+def scale_scores(attn_scores: torch.Tensor, d_k: int) -> torch.Tensor:
+    """Divide the scores by sqrt(d_k), the square root of the key dimension.
+
+    For unit-variance q and k, Var(q . k) = d_k; dividing by sqrt(d_k) restores variance 1 so
+    that softmax does not saturate.
+    """
+    return attn_scores / math.sqrt(d_k)
+
+
+def softmax_with_temperature(attn_scores: torch.Tensor, temperature: float) -> torch.Tensor:
+    """softmax(omega / T, dim=-1). Scaled dot-product attention is the case T = sqrt(d_k)."""
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}.")
+    return torch.softmax(attn_scores / temperature, dim=-1)
+
+
+def apply_causal_mask(attn_scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Set masked scores to -inf so that softmax gives them weight exactly 0."""
+    return attn_scores.masked_fill(mask, -torch.inf)
+
+
+def dropout_mask(shape: tuple[int, ...], dropout: float, seed: int) -> torch.Tensor:
+    """Which attention weights dropout zeroes (True = dropped), from a local generator.
+
+    Draws the same Bernoulli pattern as ``torch.manual_seed(seed); nn.Dropout(dropout)(x)``.
+    """
+    generator = torch.Generator().manual_seed(int(seed))
+    keep = torch.empty(shape).bernoulli_(1.0 - dropout, generator=generator)
+    return keep == 0
+
+
+def apply_dropout(attn_weights: torch.Tensor, mask: torch.Tensor, dropout: float) -> torch.Tensor:
+    """Zero the dropped weights and rescale the rest by 1 / (1 - p), as ``nn.Dropout`` does."""
+    return attn_weights.masked_fill(mask, 0.0) / (1.0 - dropout)
+
+
+@dataclass(frozen=True)
+class SelfAttentionTrace:
+    """Every intermediate of one self-attention pass, for display.
+
+    Shapes (n = num_tokens):
+        inputs (n, d_in); W_query, W_key, W_value (d_in, d_out)
+        queries, keys, values (n, d_out)
+        attn_scores, scaled_scores, masked_scores, attn_weights, dropped_weights (n, n)
+        mask: (n, n) bool, True where hidden, or None without a causal mask
+        dropout_mask: (n, n) bool, True where dropped, or None without dropout
+        context_vecs: (n, d_out)
+    """
+
+    inputs: torch.Tensor
+    W_query: torch.Tensor
+    W_key: torch.Tensor
+    W_value: torch.Tensor
+    queries: torch.Tensor
+    keys: torch.Tensor
+    values: torch.Tensor
+    attn_scores: torch.Tensor
+    scaled_scores: torch.Tensor
+    mask: torch.Tensor | None
+    masked_scores: torch.Tensor
+    attn_weights: torch.Tensor
+    dropout_mask: torch.Tensor | None
+    dropped_weights: torch.Tensor
+    context_vecs: torch.Tensor
+    d_k: int
+    scaled: bool
+
+    @property
+    def temperature(self) -> float:
+        """The softmax temperature that was used: sqrt(d_k) when scaled, else 1."""
+        return math.sqrt(self.d_k) if self.scaled else 1.0
+
+
+def self_attention(
+    inputs: torch.Tensor,
+    W_query: torch.Tensor,
+    W_key: torch.Tensor,
+    W_value: torch.Tensor,
+    *,
+    scaled: bool = True,
+    causal: bool = False,
+    dropout: float = 0.0,
+    seed: int | None = None,
+) -> SelfAttentionTrace:
+    """Scaled dot-product attention end to end, keeping every step.
+
+    Z = dropout(softmax(mask(X W_q (X W_k)^T) / sqrt(d_k))) X W_v
+
+    ``scaled=False`` skips the division by sqrt(d_k); ``causal=True`` hides future tokens;
+    ``dropout`` > 0 zeroes weights with that probability using ``seed`` (default 123).
+
+    Shapes:
+        inputs: (num_tokens, d_in); W_query, W_key: (d_in, d_k); W_value: (d_in, d_v)
+        -> context_vecs: (num_tokens, d_v)
+    """
+    check_inputs(inputs)
+    d_in = inputs.shape[1]
+    check_weight("W_query", W_query, d_in)
+    check_weight("W_key", W_key, d_in, d_out=W_query.shape[1])
+    check_weight("W_value", W_value, d_in)
+    check_dropout(dropout)
+    num_tokens = inputs.shape[0]
+
+    queries = inputs @ W_query  # (n, d_in) @ (d_in, d_k) -> (n, d_k)
+    keys = inputs @ W_key  # (n, d_in) @ (d_in, d_k) -> (n, d_k)
+    values = inputs @ W_value  # (n, d_in) @ (d_in, d_v) -> (n, d_v)
+    attn_scores = queries @ keys.T  # (n, d_k) @ (d_k, n) -> (n, n)
+    check_scores("attention scores", attn_scores)
+
+    d_k = keys.shape[-1]
+    scaled_scores = scale_scores(attn_scores, d_k) if scaled else attn_scores
+    mask = causal_mask(num_tokens) if causal else None
+    masked_scores = apply_causal_mask(scaled_scores, mask) if causal else scaled_scores
+    attn_weights = torch.softmax(masked_scores, dim=-1)  # (n, n), each row sums to 1
+
+    drop = (
+        dropout_mask(attn_weights.shape, dropout, 123 if seed is None else seed)
+        if dropout
+        else None
+    )
+    dropped_weights = apply_dropout(attn_weights, drop, dropout) if dropout else attn_weights
+    context_vecs = dropped_weights @ values  # (n, n) @ (n, d_v) -> (n, d_v)
+    return SelfAttentionTrace(
+        inputs, W_query, W_key, W_value, queries, keys, values, attn_scores, scaled_scores,
+        mask, masked_scores, attn_weights, drop, dropped_weights, context_vecs, d_k, scaled,
+    )  # fmt: skip

@@ -1,0 +1,130 @@
+"""Why scale by sqrt(d_k): measured, not asserted.
+
+If the entries of q and k are independent with mean 0 and variance 1, then
+
+    Var(q . k) = sum_i Var(q_i k_i) = d_k,
+
+so the scores spread like sqrt(d_k). Large scores push softmax towards a one-hot step
+function, whose Jacobian diag(alpha) - alpha alpha^T goes to zero: gradients vanish.
+Dividing by sqrt(d_k) brings the variance back to 1 at every d_k.
+"""
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from attention.self_attention import scale_scores
+
+
+@dataclass(frozen=True)
+class SaturationStats:
+    """How peaked softmax gets for random queries and keys of dimension d_k.
+
+    All statistics are means over the sampled queries.
+        score_std: spread of the scores that softmax sees (after scaling, if any)
+        raw_score_std: spread of q . k before any scaling (about sqrt(d_k))
+        max_weight: the largest attention weight of a row (1 = one-hot)
+        entropy: -sum alpha log alpha, in nats (log(num_tokens) = uniform)
+        effective_tokens: exp(entropy), how many tokens a query effectively attends to
+        score_grad_norm: ||dL/d scores||, the gradient at the softmax input, for
+            L = sum_j alpha_j g_j with a fixed random upstream gradient g (autograd);
+            median over the queries, since a few unsaturated rows dominate a mean
+        query_grad_norm: ||dL/d q||, the gradient that reaches W_query (median)
+        example_weights: (num_tokens,) the weights of the first query, for a bar chart
+    """
+
+    d_k: int
+    scaled: bool
+    temperature: float
+    num_tokens: int
+    score_std: float
+    raw_score_std: float
+    max_weight: float
+    entropy: float
+    effective_tokens: float
+    score_grad_norm: float
+    query_grad_norm: float
+    example_weights: tuple[float, ...]
+
+
+def random_queries_keys(
+    d_k: int, num_tokens: int, num_queries: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Unit-variance queries and keys, and an upstream gradient, from a local generator.
+
+    Shapes:
+        -> queries: (num_queries, d_k); keys: (num_queries, num_tokens, d_k);
+           upstream: (num_queries, num_tokens), the gradient dL/d alpha
+    """
+    generator = torch.Generator().manual_seed(int(seed))
+    queries = torch.randn(num_queries, d_k, generator=generator)
+    keys = torch.randn(num_queries, num_tokens, d_k, generator=generator)
+    upstream = torch.randn(num_queries, num_tokens, generator=generator)
+    return queries, keys, upstream
+
+
+def softmax_saturation(
+    d_k: int,
+    *,
+    scaled: bool = True,
+    temperature: float | None = None,
+    num_tokens: int = 8,
+    num_queries: int = 256,
+    seed: int = 0,
+) -> SaturationStats:
+    """Measure softmax peakedness and the gradient that flows back through it at one d_k.
+
+    alpha = softmax(q K^T / T),  L = sum_j alpha_j g_j   (g ~ N(0, 1), fixed)
+
+    dL/d scores = (diag(alpha) - alpha alpha^T) g: it vanishes as alpha becomes one-hot.
+
+    T is sqrt(d_k) when ``scaled``, else 1; an explicit ``temperature`` overrides both.
+    Gradients come from autograd, averaged over ``num_queries`` independent queries.
+    """
+    if d_k < 1 or num_tokens < 1 or num_queries < 1:
+        raise ValueError("d_k, num_tokens and num_queries must all be at least 1.")
+    if temperature is not None and not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}.")
+    queries, keys, upstream = random_queries_keys(d_k, num_tokens, num_queries, seed)
+    queries.requires_grad_(True)
+    # (Q, d_k) -> (Q, 1, d_k) @ (Q, d_k, T) -> (Q, 1, T) -> (Q, T)
+    raw_scores = (queries.unsqueeze(1) @ keys.transpose(1, 2)).squeeze(1)
+    if temperature is None:
+        temperature = math.sqrt(d_k) if scaled else 1.0
+        scores = scale_scores(raw_scores, d_k) if scaled else raw_scores
+    else:
+        scores = raw_scores / temperature
+    scores.retain_grad()
+    attn_weights = torch.softmax(scores, dim=-1)  # (Q, T)
+    (attn_weights * upstream).sum().backward()
+
+    with torch.no_grad():
+        entropy = -(attn_weights * attn_weights.clamp_min(1e-30).log()).sum(-1)
+        return SaturationStats(
+            d_k=d_k,
+            scaled=scaled,
+            temperature=float(temperature),
+            num_tokens=num_tokens,
+            score_std=scores.std().item(),
+            raw_score_std=raw_scores.std().item(),
+            max_weight=attn_weights.max(-1).values.mean().item(),
+            entropy=entropy.mean().item(),
+            effective_tokens=entropy.exp().mean().item(),
+            score_grad_norm=scores.grad.norm(dim=-1).median().item(),
+            query_grad_norm=queries.grad.norm(dim=-1).median().item(),
+            example_weights=tuple(attn_weights[0].tolist()),
+        )
+
+
+def saturation_sweep(
+    d_ks: tuple[int, ...], *, num_tokens: int = 8, num_queries: int = 256, seed: int = 0
+) -> tuple[SaturationStats, ...]:
+    """``softmax_saturation`` at each d_k, unscaled and scaled (2 * len(d_ks) results)."""
+    return tuple(
+        softmax_saturation(
+            d_k, scaled=scaled, num_tokens=num_tokens, num_queries=num_queries, seed=seed
+        )
+        for d_k in d_ks
+        for scaled in (False, True)
+    )
