@@ -4,6 +4,8 @@ Section 3.3 embeds the sentence "Your journey starts with one step" as six 3-d v
 The printed values below are what the book shows, so tests and pages can compare against them.
 """
 
+import zlib
+
 import torch
 
 BOOK_TOKENS: tuple[str, ...] = ("Your", "journey", "starts", "with", "one", "step")
@@ -43,3 +45,18 @@ BOOK_PRINTED: dict[str, tuple[float, ...]] = {
     # 3.4.1: context vector z^2
     "scaled.context_vec_2": (0.3061, 0.8210),
 }
+
+
+def token_embedding(token: str, d_in: int, seed: int = BOOK_SEED) -> tuple[float, ...]:
+    """A reproducible random embedding for a token the book does not list.
+
+    Like the book's ``torch.manual_seed(123); nn.Embedding(...)``, but drawn from a local
+    generator seeded by the seed and the token's text, so the same word always gets the same
+    vector (uniform in [0, 1), like the book's hand-made inputs), whatever else is in the
+    sentence. Book tokens at d_in = 3 keep the book's vectors.
+    """
+    if d_in == len(BOOK_INPUTS_LIST[0]) and token in BOOK_TOKENS:
+        return BOOK_INPUTS_LIST[BOOK_TOKENS.index(token)]
+    token_seed = zlib.crc32(token.encode("utf-8")) ^ int(seed)
+    generator = torch.Generator().manual_seed(token_seed)
+    return tuple(round(v, 2) for v in torch.rand(d_in, generator=generator).tolist())

@@ -1,0 +1,77 @@
+"""Attention Lab, home page: the chapter's path, with the book's example computed live."""
+
+import streamlit as st
+
+from attention.data import BOOK_PRINTED
+from ui import charts, compute
+from ui.layout import PAGES, page_link, page_setup, prose, show_source
+
+settings = page_setup("Home", "home")
+
+st.title("🔍 Attention Lab")
+st.subheader(
+    "Self-attention from chapter 3 of *Build a Large Language Model (From Scratch)*, to touch"
+)
+prose("home")
+
+st.header("The chapter's path")
+TOUR = (
+    ("1. The problem: RNN encoder-decoders", "3.1", PAGES[0]),
+    ("2. Bahdanau attention: look back at every input", "3.2", PAGES[0]),
+    ("3. Simplified self-attention", "3.3", PAGES[1]),
+    ("4. Scaled dot-product attention", "3.4", PAGES[2]),
+    ("5. Why scale by √d_k", "3.4", PAGES[3]),
+)
+for (step, section, page), col in zip(TOUR, st.columns(len(TOUR)), strict=True):
+    with col, st.container(border=True):
+        st.markdown(f"**{step}**  \n§ {section}")
+        st.caption(page.teaches)
+        if page.exists:
+            page_link(page, "Open")
+
+st.header("The book's example, computed live")
+st.markdown(
+    f"The sentence *{' '.join(settings.tokens)}*, each token a {settings.d_in}-d embedding. "
+    "Hover a cell for its exact value."
+)
+trace = compute.simplified(settings.inputs)
+left, right = st.columns(2)
+with left:
+    st.altair_chart(
+        charts.heatmap(
+            compute.to_lists(trace.attn_weights),
+            settings.tokens,
+            settings.tokens,
+            title="Attention weights: softmax(inputs @ inputs.T, dim=-1)",
+            x_title="key (attended-to token)",
+            y_title="query token",
+            value_title="weight",
+            domain=(0.0, 1.0),
+            highlight_row=settings.query,
+        ),
+        width="content",
+    )
+with right:
+    st.markdown(f"**Context vector of the query *{settings.query_token}*** (section 3.3):")
+    st.dataframe(
+        charts.matrix_frame(
+            [compute.to_lists(trace.context_vecs[settings.query])],
+            ["z"],
+            [f"dim {j + 1}" for j in range(settings.d_in)],
+        ),
+    )
+    if settings.is_book_state and settings.query == 1:
+        st.success(
+            f"Matches the book: z⁽²⁾ = {list(BOOK_PRINTED['simplified.context_vec_2'])} "
+            f"and the weights of 'journey' are {list(BOOK_PRINTED['simplified.attn_weights_2'])}.",
+            icon="📖",
+        )
+    scaled = compute.self_attention(
+        settings.inputs, settings.d_out, settings.qkv_seeds, settings.weight_edits
+    )
+    st.markdown(
+        f"**With trainable weights** (section 3.4, seed {settings.qkv_seeds[0]}, d_out = {settings.d_out}), "
+        f"the context vector of *{settings.query_token}* is "
+        f"`{[round(v, 4) for v in compute.to_lists(scaled.context_vecs[settings.query])]}`."
+    )
+show_source(compute.simplified, title="The cached wrapper this page calls")

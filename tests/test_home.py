@@ -1,0 +1,59 @@
+"""The home page: the tour and the book's example, under AppTest and in Chromium."""
+
+import pytest
+
+from tests.conftest import assert_no_exception, run_page, wait_for_app
+
+
+def test_home_shows_the_book_values_live() -> None:
+    at = run_page("app.py")
+    assert "Matches the book" in at.success[0].value
+    assert "[0.4419, 0.6515, 0.5683]" in at.success[0].value
+    text = " ".join(m.value for m in at.markdown)
+    assert "[0.3061, 0.821]" in text  # section 3.4 context vector of 'journey', seed 123
+
+
+def test_home_follows_the_shared_settings() -> None:
+    at = run_page("app.py", query=0)
+    assert not at.success  # the book's badge is for the query 'journey' only
+    assert "query *Your*" in " ".join(m.value for m in at.markdown)
+
+
+def test_projector_toggle_is_shared() -> None:
+    at = run_page("app.py")
+    at.sidebar.toggle(key="w.home.projector").set_value(True).run()
+    assert at.session_state["lab.projector"] is True
+
+
+def test_reset_restores_the_book() -> None:
+    at = run_page("app.py", query=0, d_out=4)
+    at.sidebar.button[0].click().run()
+    assert "lab.query" not in at.session_state and "lab.d_out" not in at.session_state
+    assert at.success  # back to the book's state: the badge returns
+
+
+def test_tampered_url_is_reported_not_raised() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["seed"] = "banana"
+    at.query_params["d_out"] = "3"
+    at.query_params["x"] = "1,2,nan;4,5,6"
+    at.run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "seed" in warnings and "banana" in warnings
+    assert "`?x=`" in warnings
+    assert at.session_state["lab.d_out"] == 3  # the valid parameter still applies
+
+
+@pytest.mark.browser
+def test_home_in_chromium(server: str, page) -> None:
+    page.goto(server)
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert page.get_by_text("Matches the book").count() == 1
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("Home: the chapter's path").count() == 1

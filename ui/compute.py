@@ -1,0 +1,95 @@
+"""Cached wrappers around the core, keyed on primitives (tuples, ints, floats, bools).
+
+``st.cache_data`` cannot hash a tensor, so pages pass the plain values held in the shared
+settings and get the core's frozen trace back. Each cached call is shared by every session of
+the process: the results are read, never mutated.
+"""
+
+import streamlit as st
+import torch
+
+import attention
+from ui.inputs import Matrix
+
+CACHE = {"max_entries": 512, "show_spinner": False}
+
+
+def tensor(matrix: Matrix) -> torch.Tensor:
+    """A plain matrix (tuple of rows) as a float32 tensor."""
+    return torch.tensor(matrix, dtype=torch.float32)
+
+
+def to_lists(values: torch.Tensor) -> list:
+    """A tensor as nested Python lists, for tables and charts."""
+    return values.detach().tolist()
+
+
+@st.cache_data(**CACHE)
+def simplified(inputs: Matrix) -> attention.SimplifiedTrace:
+    """Section 3.3 on the given embeddings."""
+    return attention.simplified_self_attention(tensor(inputs))
+
+
+@st.cache_data(**CACHE)
+def qkv_weights(
+    d_in: int,
+    d_out: int,
+    qkv_seeds: tuple[int, int, int],
+    weight_edits: tuple[tuple[str, Matrix], ...] = (),
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """W_query, W_key, W_value: matrix i is the i-th draw of ``init_qkv_weights`` from seed i.
+
+    With one seed for all three this is exactly the book's ``torch.manual_seed(seed)`` then
+    three ``torch.rand(d_in, d_out)``. ``weight_edits`` replaces whole matrices a student edited.
+    """
+    drawn = [attention.init_qkv_weights(d_in, d_out, seed)[i] for i, seed in enumerate(qkv_seeds)]
+    edits = dict(weight_edits)
+    names = ("W_query", "W_key", "W_value")
+    W_query, W_key, W_value = (
+        tensor(edits[name]) if name in edits else weight
+        for name, weight in zip(names, drawn, strict=True)
+    )
+    return W_query, W_key, W_value
+
+
+@st.cache_data(**CACHE)
+def self_attention(
+    inputs: Matrix,
+    d_out: int,
+    qkv_seeds: tuple[int, int, int],
+    weight_edits: tuple[tuple[str, Matrix], ...] = (),
+    scaled: bool = True,
+    causal: bool = False,
+    dropout: float = 0.0,
+    dropout_seed: int = 123,
+) -> attention.SelfAttentionTrace:
+    """Sections 3.4-3.5 on the given embeddings and weight parameters."""
+    W_query, W_key, W_value = qkv_weights(len(inputs[0]), d_out, qkv_seeds, weight_edits)
+    return attention.self_attention(
+        tensor(inputs),
+        W_query,
+        W_key,
+        W_value,
+        scaled=scaled,
+        causal=causal,
+        dropout=dropout,
+        seed=dropout_seed,
+    )
+
+
+@st.cache_data(**CACHE)
+def saturation(
+    d_k: int, scaled: bool, temperature: float | None = None, num_tokens: int = 8, seed: int = 0
+) -> attention.SaturationStats:
+    """How peaked softmax gets at one d_k, and the gradient through it (autograd)."""
+    return attention.softmax_saturation(
+        d_k, scaled=scaled, temperature=temperature, num_tokens=num_tokens, seed=seed
+    )
+
+
+@st.cache_data(**CACHE)
+def saturation_sweep(
+    d_ks: tuple[int, ...], num_tokens: int = 8, seed: int = 0
+) -> tuple[attention.SaturationStats, ...]:
+    """``saturation`` at each d_k, unscaled and scaled."""
+    return attention.saturation_sweep(d_ks, num_tokens=num_tokens, seed=seed)

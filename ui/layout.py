@@ -1,0 +1,196 @@
+"""The frame every page shares: config, sidebar navigation, reset and share, reveal, code.
+
+The registry ``PAGES`` feeds the sidebar, the home page's tour and the smoke tests, so a new
+page is added in one place.
+"""
+
+import gc
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from ui import state
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One entry of the lab: its file, its menu label and the section of the chapter it teaches."""
+
+    path: str
+    label: str
+    icon: str
+    section: str
+    teaches: str
+
+    @property
+    def exists(self) -> bool:
+        return (ROOT / self.path).exists()
+
+
+HOME = Page(
+    "app.py",
+    "Home: the chapter's path",
+    "🏠",
+    "",
+    "The tour, with the book's example computed live.",
+)
+PAGES: tuple[Page, ...] = (
+    Page(
+        "pages/1_RNN_vs_attention.py",
+        "RNN vs attention",
+        "🔁",
+        "3.1-3.2",
+        "Why attention: a trained encoder-decoder RNN forgets long inputs; Bahdanau attention does not.",
+    ),
+    Page(
+        "pages/2_Simplified_self_attention.py",
+        "Simplified self-attention",
+        "🔹",
+        "3.3",
+        "Scores as dot products, softmax over dim=-1, context vectors as weighted sums.",
+    ),
+    Page(
+        "pages/3_Scaled_dot_product_attention.py",
+        "Scaled dot-product attention",
+        "🔷",
+        "3.4",
+        "W_query, W_key, W_value; attention weights versus weight parameters; scaling by √d_k.",
+    ),
+    Page(
+        "pages/4_Why_scale.py",
+        "Why scale by √d_k",
+        "📏",
+        "3.4",
+        "Without scaling softmax saturates as d_k grows and gradients vanish: measured.",
+    ),
+)
+
+
+def page_setup(title: str, page_id: str) -> state.LabSettings:
+    """Call first on every page: config, sidebar, URL state. Returns the shared settings."""
+    st.set_page_config(page_title=f"{title} · Attention Lab", page_icon="🔍", layout="wide")
+    _freeze_imports()
+    url_errors = state.read_url_once()
+    _sidebar(page_id)
+    settings = state.get_settings()
+    if settings.projector:
+        st.html("<style>.stMarkdown p, .stMarkdown li {font-size: 1.35rem;}</style>")
+    for message in url_errors:
+        st.warning(f"A setting in the link was not used. {message}", icon="🔗")
+    state.write_url(settings)
+    return settings
+
+
+def _freeze_imports() -> None:
+    """Move everything imported so far (torch, pandas, altair) out of the GC's way, once.
+
+    Streamlit runs ``gc.collect(2)`` after each rerun; with torch loaded that costs about 100 ms
+    per interaction. Frozen objects are skipped, and the collector stays on.
+    """
+    if not getattr(_freeze_imports, "done", False):
+        gc.freeze()
+        _freeze_imports.done = True
+
+
+def page_link(page: Page, label: str) -> None:
+    """``st.page_link`` to a page of the registry.
+
+    Under a server the entrypoint is ``app.py`` and every page resolves. ``AppTest`` runs one
+    page file as its own entrypoint, where links to the others cannot resolve: there the link
+    becomes plain text, so each page still runs (and is tested) on its own.
+    """
+    try:
+        st.page_link(page.path, label=label, icon=page.icon)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"{page.icon} {label}")
+
+
+def _sidebar(page_id: str) -> None:
+    with st.sidebar:
+        st.markdown("### 🔍 Attention Lab")
+        st.caption("Chapter 3 of *Build a Large Language Model (From Scratch)*, to touch.")
+        page_link(HOME, HOME.label)
+        for page in PAGES:
+            if page.exists:
+                page_link(page, f"{page.section} · {page.label}")
+        st.divider()
+        settings = state.get_settings()
+        st.toggle(
+            "Projector mode",
+            value=settings.projector,
+            key=state.init_widget(page_id, "projector", settings.projector),
+            on_change=state.sync_widget,
+            args=(page_id, "projector"),
+            help="Bigger fonts and charts for a live demo.",
+        )
+        st.toggle(
+            "Reveal step by step",
+            key=state.init_widget(page_id, "reveal", settings.reveal),
+            on_change=state.sync_widget,
+            args=(page_id, "reveal"),
+            help="Show one step at a time, with a 'Next step' button: for teaching.",
+        )
+        st.button(
+            "Reset to the book's example",
+            on_click=_reset,
+            args=(page_id,),
+            help="Back to 'Your journey starts with one step', seed 123, d_out = 2.",
+            width="stretch",
+        )
+        st.caption(
+            "🔗 **Share:** the address bar always holds this state (tokens, embeddings, seeds, "
+            "d_out, scaling). Copy it to share exactly what you see."
+        )
+
+
+def _reset(page_id: str) -> None:
+    state.reset()
+    for name in list(st.session_state.keys()):
+        if name.startswith("w."):
+            del st.session_state[name]
+
+
+def stepper(page_id: str, steps: tuple[str, ...]) -> int:
+    """How many of a page's steps to show: all of them, unless 'Reveal step by step' is on.
+
+    In reveal mode a progress line and 'Next step' / 'Start over' buttons appear; a page wraps
+    each step in ``if shown > i:``.
+    """
+    if not state.get_settings().reveal:
+        return len(steps)
+    skey = f"lab.reveal.{page_id}"
+    shown = min(st.session_state.get(skey, 1), len(steps))
+    cols = st.columns([3, 1, 1])
+    cols[0].progress(shown / len(steps), text=f"Step {shown} of {len(steps)}: {steps[shown - 1]}")
+    if cols[1].button("Next step ▶", key=f"w.{page_id}.next", disabled=shown >= len(steps)):
+        st.session_state[skey] = shown + 1
+        st.rerun()
+    if cols[2].button("Start over", key=f"w.{page_id}.restart"):
+        st.session_state[skey] = 1
+        st.rerun()
+    return shown
+
+
+def prose(name: str) -> None:
+    """Render a lesson text from ``content/<name>.md`` (prose lives in markdown, not code)."""
+    st.markdown((CONTENT / f"{name}.md").read_text(encoding="utf-8"))
+
+
+def show_source(*functions: Callable, title: str = "The code that ran") -> None:
+    """The core functions behind a step, as source: what the student sees is what ran."""
+    with st.expander(f"🐍 {title}"):
+        for function in functions:
+            st.code(inspect.getsource(function), language="python")
+
+
+def show_snippet(code: str, title: str = "Reproduce this in a notebook") -> None:
+    """A self-contained snippet with the current values, to paste into a notebook."""
+    with st.expander(f"📋 {title}"):
+        st.code(code, language="python")
