@@ -87,5 +87,6 @@ def _check_shapes(
         )
     if v_a.shape != (W_a.shape[1],):
         raise ValueError(f"v_a must have shape (d_attn={W_a.shape[1]},).")
-    for name, tensor in (("s_prev", s_prev), ("encoder_states", encoder_states)):
+    named = {"s_prev": s_prev, "encoder_states": encoder_states, "W_a": W_a, "U_a": U_a, "v_a": v_a}
+    for name, tensor in named.items():
         check_finite(name, tensor)

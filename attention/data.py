@@ -44,6 +44,22 @@ BOOK_PRINTED: dict[str, tuple[float, ...]] = {
     "scaled.attn_weights_2": (0.1500, 0.2264, 0.2199, 0.1311, 0.0906, 0.1820),
     # 3.4.1: context vector z^2
     "scaled.context_vec_2": (0.3061, 0.8210),
+    # 3.6.2: MultiHeadAttention(d_in=3, d_out=2, context_length=6, dropout=0.0, num_heads=2)
+    # after torch.manual_seed(123), rows = context vectors of the six tokens
+    "multihead.context_vecs": (
+        0.3190,
+        0.4858,
+        0.2943,
+        0.3897,
+        0.2856,
+        0.3593,
+        0.2693,
+        0.3873,
+        0.2639,
+        0.3928,
+        0.2575,
+        0.4028,
+    ),
 }
 
 

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from attention.self_attention import causal_mask, dropout_mask
-from attention.validation import check_dropout, check_finite
+from attention.validation import check_dropout, check_inputs, check_scores
 
 
 def check_heads(d_out: int, num_heads: int) -> None:
@@ -166,7 +166,12 @@ def multihead_trace(
     Shapes:
         inputs: (num_tokens, d_in) -> context_vecs: (num_tokens, d_out)
     """
-    check_finite("inputs", inputs)
+    check_inputs(inputs)
+    if inputs.shape[1] != mha.W_query.in_features:
+        raise ValueError(
+            f"inputs have d_in = {inputs.shape[1]}, but the module expects d_in = "
+            f"{mha.W_query.in_features}."
+        )
     x = inputs.unsqueeze(0)  # (n, d_in) -> (b=1, n, d_in)
     b, n, _ = x.shape
     if n > mha.mask.shape[0]:
@@ -175,9 +180,9 @@ def multihead_trace(
     queries, keys, values = mha.W_query(x), mha.W_key(x), mha.W_value(x)  # (1, n, d_out)
     split = [t.view(b, n, H, h).transpose(1, 2) for t in (queries, keys, values)]
     head_queries, head_keys, head_values = split  # (1, n, d_out) -> (1, H, n, h)
-    attn_scores = head_queries @ head_keys.transpose(
-        2, 3
-    )  # (1, H, n, h) @ (1, H, h, n) -> (1, H, n, n)
+    # (1, H, n, h) @ (1, H, h, n) -> (1, H, n, n)
+    attn_scores = head_queries @ head_keys.transpose(2, 3)
+    check_scores("attention scores", attn_scores)
     mask = mha.mask.bool()[:n, :n]
     attn_weights = torch.softmax(attn_scores.masked_fill(mask, -torch.inf) / h**0.5, dim=-1)
     p = mha.dropout.p

@@ -71,11 +71,25 @@ def apply_causal_mask(attn_scores: torch.Tensor, mask: torch.Tensor) -> torch.Te
     return attn_scores.masked_fill(mask, -torch.inf)
 
 
+def renormalized_causal_weights(attn_weights: torch.Tensor) -> torch.Tensor:
+    """The book's first causal attempt (3.5.1): mask *after* softmax, then renormalise.
+
+    alpha'_ij = alpha_ij [j <= i] / sum_k alpha_ik [k <= i]
+
+    It gives the same weights as masking the scores with -inf before softmax (which the book
+    then adopts, because it needs one softmax and no second normalisation).
+    """
+    lower = ~causal_mask(attn_weights.shape[-1])  # True on and below the diagonal
+    masked = attn_weights * lower
+    return masked / masked.sum(dim=-1, keepdim=True)
+
+
 def dropout_mask(shape: tuple[int, ...], dropout: float, seed: int) -> torch.Tensor:
     """Which attention weights dropout zeroes (True = dropped), from a local generator.
 
     Draws the same Bernoulli pattern as ``torch.manual_seed(seed); nn.Dropout(dropout)(x)``.
     """
+    check_dropout(dropout)
     generator = torch.Generator().manual_seed(int(seed))
     keep = torch.empty(shape).bernoulli_(1.0 - dropout, generator=generator)
     return keep == 0
@@ -151,6 +165,11 @@ def self_attention(
     check_weight("W_key", W_key, d_in, d_out=W_query.shape[1])
     check_weight("W_value", W_value, d_in)
     check_dropout(dropout)
+    for name, weight in (("W_query", W_query), ("W_key", W_key), ("W_value", W_value)):
+        if weight.dtype != inputs.dtype:
+            raise ValueError(
+                f"{name} is {weight.dtype} but inputs are {inputs.dtype}: use one dtype."
+            )
     num_tokens = inputs.shape[0]
 
     queries = inputs @ W_query  # (n, d_in) @ (d_in, d_k) -> (n, d_k)

@@ -48,6 +48,8 @@ def check_weight(name: str, weight: torch.Tensor, d_in: int, d_out: int | None =
         raise ValueError(f"{name} has d_out = {weight.shape[1]}; expected {d_out}.")
     if weight.shape[1] == 0:
         raise ValueError(f"{name} has d_out = 0: it must map to at least one number.")
+    if not weight.is_floating_point():
+        raise ValueError(f"{name} must hold floating-point numbers, got {weight.dtype}.")
     check_finite(name, weight)
 
 

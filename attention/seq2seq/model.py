@@ -8,7 +8,7 @@ Decoder without attention ("rnn"): it starts from the encoder's final state and 
 so the whole input has to squeeze through the fixed-size vector h_T (the bottleneck):
 
     s_0 = h_T
-    s_i = GRUCell(emb(y_{i-1}), s_{i-1})
+    s_i = GRU(emb(y_{i-1}), s_{i-1})
     p(y_i) = softmax(W_out s_i + b_out)
 
 Decoder with attention ("attention"): the same, plus at every step a context vector c_i from
@@ -16,7 +16,7 @@ the core's :func:`attention.additive.bahdanau_attention` over *all* encoder stat
 the GRU input and the output layer as in Bahdanau, Cho and Bengio (2014):
 
     c_i = sum_j softmax_j(v_a^T tanh(W_a s_{i-1} + U_a h_j)) h_j
-    s_i = GRUCell([emb(y_{i-1}); c_i], s_{i-1})
+    s_i = GRU([emb(y_{i-1}); c_i], s_{i-1})
     p(y_i) = softmax(W_out [s_i; c_i] + b_out)
 
 Both are built from the same seed, and every parameter they share starts with the same
@@ -85,7 +85,7 @@ class Seq2SeqGRU(nn.Module):
         self.enc_embedding = nn.Embedding(VOCAB_SIZE, d_emb)
         self.encoder = nn.GRU(d_emb, H, batch_first=True)
         self.dec_embedding = nn.Embedding(VOCAB_SIZE, d_emb)
-        self.decoder = nn.GRUCell(d_emb + d_ctx, H)  # input [emb(y_{i-1}); c_i]
+        self.decoder = nn.GRU(d_emb + d_ctx, H, batch_first=True)  # input [emb(y_{i-1}); c_i]
         self.out = nn.Linear(H + d_ctx, NUM_DIGITS)  # reads [s_i; c_i]
         if attention:
             d_attn = config.attention_size
@@ -123,13 +123,23 @@ class Seq2SeqGRU(nn.Module):
         """
         emb = self.dec_embedding(y_prev)  # (b,) -> (b, d_emb)
         if not self.attention:
-            s = self.decoder(emb, s_prev)  # (b, d_emb), (b, H) -> (b, H)
+            s = self._gru_step(emb, s_prev)  # (b, d_emb), (b, H) -> (b, H)
             return self.out(s), s, None  # (b, H) -> (b, NUM_DIGITS)
         trace = bahdanau_attention(s_prev, encoder_states, self.W_a, self.U_a, self.v_a)
         c = trace.context_vec  # (b, H)
-        s = self.decoder(torch.cat([emb, c], dim=-1), s_prev)  # (b, d_emb + H) -> (b, H)
+        s = self._gru_step(torch.cat([emb, c], dim=-1), s_prev)  # (b, d_emb + H) -> (b, H)
         logits = self.out(torch.cat([s, c], dim=-1))  # (b, 2H) -> (b, NUM_DIGITS)
         return logits, s, trace
+
+    def _gru_step(self, x: torch.Tensor, s_prev: torch.Tensor) -> torch.Tensor:
+        """s_i = GRU(x_i, s_{i-1}) for a single time step.
+
+        Shapes:
+            x: (b, d_in); s_prev: (b, H) -> s: (b, H)
+        """
+        # x (b, d_in) -> (b, 1, d_in); s_prev (b, H) -> (num_layers=1, b, H)
+        _, s = self.decoder(x.unsqueeze(1), s_prev.unsqueeze(0))
+        return s.squeeze(0)  # (1, b, H) -> (b, H)
 
     def forward(self, src: torch.Tensor, dec_in: torch.Tensor) -> torch.Tensor:
         """Teacher forcing: the decoder reads the true previous digit at every step.
@@ -139,6 +149,10 @@ class Seq2SeqGRU(nn.Module):
             -> logits: (b, T_out, NUM_DIGITS)
         """
         encoder_states, s = self.encode(src)  # s_0 = h_T
+        if not self.attention:  # every decoder input is known: run the GRU in one call
+            # (b, T_out) -> (b, T_out, d_emb) -> decoder states (b, T_out, H)
+            states, _ = self.decoder(self.dec_embedding(dec_in), s.unsqueeze(0))
+            return self.out(states)  # (b, T_out, H) -> (b, T_out, NUM_DIGITS)
         logits = []
         for i in range(dec_in.shape[1]):
             logits_i, s, _ = self.step(dec_in[:, i], s, encoder_states)
@@ -174,13 +188,13 @@ def build_model(config: Seq2SeqConfig, attention: bool, seed: int | None = None)
             p.copy_(uniform(tuple(p.shape), shared))
         model.dec_embedding.weight.copy_(torch.randn(VOCAB_SIZE, d_emb, generator=shared))
         dec = model.decoder
-        dec.weight_ih[:, :d_emb].copy_(uniform((3 * H, d_emb), shared))  # reads emb(y_{i-1})
-        for p in (dec.weight_hh, dec.bias_ih, dec.bias_hh):
+        dec.weight_ih_l0[:, :d_emb].copy_(uniform((3 * H, d_emb), shared))  # reads emb(y_{i-1})
+        for p in (dec.weight_hh_l0, dec.bias_ih_l0, dec.bias_hh_l0):
             p.copy_(uniform(tuple(p.shape), shared))
         model.out.weight[:, :H].copy_(uniform((NUM_DIGITS, H), shared))  # reads s_i
         model.out.bias.copy_(uniform((NUM_DIGITS,), shared))
         if attention:
-            dec.weight_ih[:, d_emb:].copy_(uniform((3 * H, H), extra))  # reads c_i
+            dec.weight_ih_l0[:, d_emb:].copy_(uniform((3 * H, H), extra))  # reads c_i
             model.out.weight[:, H:].copy_(uniform((NUM_DIGITS, H), extra))  # reads c_i
             for p in (model.W_a, model.U_a, model.v_a):
                 p.copy_(uniform(tuple(p.shape), extra))
