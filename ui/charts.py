@@ -6,6 +6,7 @@ the value printed in each cell. Colours are colour-blind safe (viridis for weigh
 blue-orange for signed scores).
 """
 
+import textwrap
 from collections.abc import Sequence
 
 import altair as alt
@@ -80,11 +81,19 @@ def heatmap(
             low, high = -bound, bound
         domain = (low, high) if high > low else (low - 0.5, high + 0.5)
     scale = alt.Scale(scheme=DIVERGING if diverging else SEQUENTIAL, domain=list(domain))
-    cell = max(28, min(64, 480 // max(len(col_labels), 1)))
+    # Cells shrink with more tokens so that chart, axes and legend fit half a wide page.
+    cell = max(20, min(44, 360 // max(len(col_labels), 1)))
     if get_settings().projector:
-        cell = int(cell * 1.5)
-    x = alt.X("col_token:N", sort=list(col_labels), title=x_title, axis=alt.Axis(labelAngle=-40))
-    y = alt.Y("row_token:N", sort=list(row_labels), title=y_title)
+        cell = int(cell * 1.4)
+    # labelOverlap=False: every token keeps its label (Vega would drop every other one)
+    x_axis = alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120)
+    x = alt.X("col_token:N", sort=list(col_labels), title=x_title, axis=x_axis)
+    y = alt.Y(
+        "row_token:N",
+        sort=list(row_labels),
+        title=y_title,
+        axis=alt.Axis(labelOverlap=False, labelLimit=120),
+    )
     tooltip = [
         alt.Tooltip("row_token:N", title=y_title),
         alt.Tooltip("col_token:N", title=x_title),
@@ -116,14 +125,22 @@ def heatmap(
     return (
         alt.layer(*layers)
         .properties(
-            title=title,
+            title=wrap_title(title, cell * len(col_labels) + 120, sizes["title"]),
             width=cell * len(col_labels),
             height=cell * len(row_labels),
+            # "pad": width/height are the cells' area; axes and legend add to it (Streamlit's
+            # default "fit" would squeeze the cells to make room for them)
+            autosize=alt.AutoSizeParams(type="pad"),
         )
         .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["axis_title"])
         .configure_title(fontSize=sizes["title"], anchor="start")
         .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["axis_title"])
     )
+
+
+def wrap_title(title: str, width_px: int, font_px: int) -> list[str]:
+    """Break a long title into lines that fit the chart (Vega clips a title at the chart's width)."""
+    return textwrap.wrap(title, width=max(20, int(width_px / (0.55 * font_px))))
 
 
 def configure(chart: alt.Chart | alt.LayerChart) -> alt.Chart:

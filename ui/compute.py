@@ -93,3 +93,33 @@ def saturation_sweep(
 ) -> tuple[attention.SaturationStats, ...]:
     """``saturation`` at each d_k, unscaled and scaled."""
     return attention.saturation_sweep(d_ks, num_tokens=num_tokens, seed=seed)
+
+
+@st.cache_data(**CACHE)
+def multihead(
+    inputs: Matrix, d_out: int, num_heads: int, dropout: float, seed: int, dropout_seed: int = 123
+) -> attention.MultiHeadTrace:
+    """Section 3.6: the book's MultiHeadAttention built from ``seed`` (locally), traced step by step.
+
+    ``context_length`` is the number of tokens, as in the book's example.
+    """
+    mha = attention.MultiHeadAttention.from_seed(
+        len(inputs[0]), d_out, len(inputs), dropout, num_heads, seed
+    )
+    return attention.multihead_trace(mha, tensor(inputs), dropout_seed=dropout_seed)
+
+
+@st.cache_data(**CACHE)
+def causal_renormalization_gap(
+    inputs: Matrix,
+    d_out: int,
+    qkv_seeds: tuple[int, int, int],
+    weight_edits: tuple[tuple[str, Matrix], ...] = (),
+) -> float:
+    """Largest difference between the book's two causal approaches (3.5.1) on these inputs.
+
+    softmax -> zero the future -> renormalise, versus -inf mask -> softmax: equal up to rounding.
+    """
+    unmasked = self_attention(inputs, d_out, qkv_seeds, weight_edits).attn_weights
+    masked = self_attention(inputs, d_out, qkv_seeds, weight_edits, causal=True).attn_weights
+    return (attention.renormalized_causal_weights(unmasked) - masked).abs().max().item()

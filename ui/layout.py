@@ -70,6 +70,13 @@ PAGES: tuple[Page, ...] = (
         "3.4",
         "Without scaling softmax saturates as d_k grows and gradients vanish: measured.",
     ),
+    Page(
+        "pages/5_Causal_and_multi_head.py",
+        "Causal mask and multi-head",
+        "🎭",
+        "3.5-3.6",
+        "Hide the future with a causal mask, drop weights with dropout, split d_out into heads.",
+    ),
 )
 
 

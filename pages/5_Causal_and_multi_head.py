@@ -1,0 +1,190 @@
+"""Sections 3.5-3.6: causal mask, dropout and multi-head attention, on the shared embeddings."""
+
+import streamlit as st
+
+from attention import (
+    MultiHeadAttention,
+    apply_causal_mask,
+    apply_dropout,
+    causal_mask,
+    dropout_mask,
+    multihead_trace,
+    renormalized_causal_weights,
+)
+from attention.data import BOOK_PRINTED, BOOK_SEED
+from ui import charts, compute, state
+from ui.layout import page_setup, prose, show_snippet, show_source, stepper
+from ui.multihead import divisors, reproduce_snippet, shapes_frame
+
+PAGE = "multihead"
+settings = page_setup("Causal mask and multi-head attention", PAGE)
+st.title("🎭 Causal mask, dropout and multi-head attention")
+st.caption("Sections 3.5-3.6 · tokens, embeddings, seeds and d_out are shared with the other pages")
+prose("multihead")
+tokens = settings.tokens
+shown = stepper(PAGE, ("Causal mask", "Dropout", "Multi-head attention"))
+
+
+def show_heatmap(values: list, title: str, **kwargs: object) -> None:
+    """A weights heatmap over the tokens, with its numeric table beside it."""
+    chart_col, table_col = st.columns(2)
+    chart = charts.heatmap(
+        values,
+        tokens,
+        tokens,
+        title=title,
+        x_title="key token",
+        y_title="query token",
+        value_title="weight",
+        **kwargs,
+    )
+    chart_col.altair_chart(chart, width="content")
+    table_col.dataframe(charts.matrix_frame(values, tokens, tokens).style.format("{:.3f}"))
+
+
+# ---- 1. Causal mask ----------------------------------------------------------------------
+st.header("1 · Causal mask: no peeking at the future")
+causal = compute.self_attention(
+    settings.inputs, settings.d_out, settings.qkv_seeds, settings.weight_edits, causal=True
+)
+st.markdown(
+    f"The scaled scores of the *Scaled dot-product attention* page (seeds {settings.qkv_seeds}, "
+    f"d_out = {settings.d_out}), masked: each token keeps only itself and the tokens before it."
+)
+left, right = st.columns(2)
+with left:
+    st.markdown("**mask** = `torch.triu(torch.ones(n, n), diagonal=1)` — 1 = hidden")
+    st.dataframe(charts.matrix_frame(compute.to_lists(causal.mask.int()), tokens, tokens))
+with right:
+    st.markdown("**masked scores / √d_k** — `-inf` above the diagonal")
+    masked = charts.matrix_frame(compute.to_lists(causal.masked_scores), tokens, tokens)
+    st.dataframe(masked.style.format("{:.4f}"))
+show_heatmap(
+    compute.to_lists(causal.attn_weights),
+    "Causal attention weights: 0 above the diagonal, each row sums to 1",
+    domain=(0.0, 1.0),
+    highlight_row=settings.query,
+)
+gap = compute.causal_renormalization_gap(
+    settings.inputs, settings.d_out, settings.qkv_seeds, settings.weight_edits
+)
+st.info(
+    "The book first tries softmax → zero the future → divide by the row sums. The largest "
+    f"difference between those weights and the ones above is **{gap:.1e}**: the same weights, "
+    "from one softmax instead of a second normalisation.",
+    icon="🟰",
+)
+show_source(causal_mask, apply_causal_mask, renormalized_causal_weights)
+
+# ---- 2. Dropout --------------------------------------------------------------------------
+if shown >= 2:
+    st.header("2 · Dropout on the attention weights")
+    c1, c2 = st.columns(2)
+    dropout = c1.slider(
+        "dropout rate p",
+        0.0,
+        0.9,
+        step=0.05,
+        key=state.init_widget(PAGE, "dropout", 0.5),
+        help="Each weight is zeroed with probability p; the others are multiplied by 1 / (1 - p).",
+    )
+    dropout_seed = c2.number_input(
+        "dropout seed",
+        0,
+        2**31 - 1,
+        step=1,
+        key=state.init_widget(PAGE, "dropout_seed", BOOK_SEED),
+        help="The book uses torch.manual_seed(123) before its dropout example.",
+    )
+    dropped = compute.self_attention(
+        settings.inputs,
+        settings.d_out,
+        settings.qkv_seeds,
+        settings.weight_edits,
+        causal=True,
+        dropout=dropout,
+        dropout_seed=int(dropout_seed),
+    )
+    if dropout == 0:
+        st.markdown("With p = 0 nothing is dropped: the weights are those of step 1.")
+    else:
+        kept = 1 - float(dropped.dropout_mask.float().mean())
+        st.markdown(
+            f"{kept:.0%} of the weights kept (expected {1 - dropout:.0%}); the kept ones are scaled "
+            f"by 1 / (1 - {dropout:g}) = **{1 / (1 - dropout):.3g}**, so rows sum to 1 *on average*."
+        )
+    show_heatmap(
+        compute.to_lists(dropped.dropped_weights),
+        f"Causal attention weights after dropout (p = {dropout:g})",
+        highlight_row=settings.query,
+    )
+    show_source(dropout_mask, apply_dropout)
+
+# ---- 3. Multi-head -----------------------------------------------------------------------
+if shown >= 3:
+    st.header("3 · Multi-head attention")
+    c1, c2, c3 = st.columns(3)
+    d_out = c1.select_slider(
+        "d_out (shared)",
+        options=list(range(1, 17)),
+        key=state.init_widget(PAGE, "d_out", settings.d_out),
+        on_change=state.sync_widget,
+        args=(PAGE, "d_out"),
+        help="The output size of all heads together; shared with the scaled dot-product page.",
+    )
+    heads = divisors(d_out)
+    num_heads = c2.selectbox(
+        "num_heads",
+        heads,
+        index=min(1, len(heads) - 1),
+        key=state.widget_key(PAGE, f"num_heads.{d_out}"),
+        help="Only divisors of d_out: each head gets head_dim = d_out / num_heads dimensions.",
+    )
+    mha_seed = c3.number_input(
+        "weights seed",
+        0,
+        2**31 - 1,
+        step=1,
+        key=state.init_widget(PAGE, "mha_seed", BOOK_SEED),
+        help="The module's nn.Linear layers, as after torch.manual_seed(seed) (drawn locally).",
+    )
+    mha = compute.multihead(settings.inputs, d_out, num_heads, 0.0, int(mha_seed))
+    st.markdown(
+        f"`MultiHeadAttention(d_in={settings.d_in}, d_out={d_out}, context_length={len(tokens)}, "
+        f"dropout=0.0, num_heads={num_heads})`: **head_dim = {d_out} / {num_heads} = {mha.head_dim}**."
+    )
+    st.dataframe(shapes_frame(mha), hide_index=True)
+    head_cols = st.columns(min(num_heads, 4))
+    for h in range(num_heads):
+        with head_cols[h % len(head_cols)]:
+            st.altair_chart(
+                charts.heatmap(
+                    compute.to_lists(mha.attn_weights[h]),
+                    tokens,
+                    tokens,
+                    title=f"Head {h + 1} weights",
+                    x_title="key token",
+                    y_title="query token",
+                    value_title="weight",
+                    domain=(0.0, 1.0),
+                ),
+                width="content",
+            )
+    st.subheader("Context vectors after out_proj")
+    context = charts.matrix_frame(
+        compute.to_lists(mha.context_vecs), tokens, [f"dim {j + 1}" for j in range(d_out)]
+    )
+    st.dataframe(context.style.format("{:.4f}"))
+    book = (
+        settings.tokens == state.DEFAULTS.tokens
+        and settings.inputs == state.DEFAULTS.inputs
+        and (d_out, num_heads, int(mha_seed)) == (2, 2, BOOK_SEED)
+    )
+    if book:
+        printed = BOOK_PRINTED["multihead.context_vecs"]
+        st.success(
+            "📖 Matches the book (section 3.6.2): its printed `context_vecs` are "
+            f"{[list(printed[i : i + 2]) for i in range(0, len(printed), 2)]}.",
+        )
+    show_source(MultiHeadAttention, multihead_trace)
+    show_snippet(reproduce_snippet(settings.inputs, d_out, num_heads, int(mha_seed)))
