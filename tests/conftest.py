@@ -1,5 +1,6 @@
 """Shared fixtures: AppTest for one page at a time, and a real Streamlit server + Chromium."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,12 +116,21 @@ def page(browser):
     context.close()
 
 
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
 def wait_for_app(tab, timeout: float = 30_000) -> None:
-    """Wait until the script has finished running (the status widget disappears)."""
-    # The sidebar is drawn first by every page's frame: once it is there the script runs.
-    tab.wait_for_selector('[data-testid="stSidebar"] >> text=Attention Lab', timeout=timeout)
-    tab.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
-    tab.wait_for_timeout(200)
+    """Wait until the page's script has run to the end (Streamlit marks stApp's script state)."""
+    tab.wait_for_selector(SCRIPT_DONE, timeout=timeout)
+    tab.wait_for_timeout(300)  # let charts finish drawing
+
+
+def wait_for_rerun(tab, timeout: float = 30_000) -> None:
+    """After an interaction: wait for the rerun to start (if it has not already) and to end."""
+    # a very fast rerun may already be over when we look: then the wait times out harmlessly
+    with contextlib.suppress(PlaywrightTimeout):
+        tab.wait_for_selector(SCRIPT_DONE, state="detached", timeout=2_000)
+    wait_for_app(tab, timeout)
 
 
 def assert_no_exception(tab) -> None:
