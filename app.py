@@ -37,7 +37,7 @@ st.markdown(
 trace = compute.simplified(settings.inputs)
 left, right = st.columns(2)
 with left:
-    st.altair_chart(
+    charts.show(
         charts.heatmap(
             compute.to_lists(trace.attn_weights),
             settings.tokens,
@@ -49,7 +49,6 @@ with left:
             domain=(0.0, 1.0),
             highlight_row=settings.query,
         ),
-        width="content",
     )
 with right:
     st.markdown(f"**Context vector of the query *{settings.query_token}*** (section 3.3):")

@@ -38,8 +38,10 @@ def show_heatmap(values: list, title: str, **kwargs: object) -> None:
         value_title="weight",
         **kwargs,
     )
-    chart_col.altair_chart(chart, width="content")
-    table_col.dataframe(charts.matrix_frame(values, tokens, tokens).style.format("{:.3f}"))
+    with chart_col:
+        charts.show(chart)
+    with table_col:
+        charts.table(charts.matrix_frame(values, tokens, tokens), "%.3f")
 
 
 # ---- 1. Causal mask ----------------------------------------------------------------------
@@ -58,7 +60,7 @@ with left:
 with right:
     st.markdown("**masked scores / √d_k** — `-inf` above the diagonal")
     masked = charts.matrix_frame(compute.to_lists(causal.masked_scores), tokens, tokens)
-    st.dataframe(masked.style.format("{:.4f}"))
+    charts.table(masked)
 show_heatmap(
     compute.to_lists(causal.attn_weights),
     "Causal attention weights: 0 above the diagonal, each row sums to 1",
@@ -157,7 +159,7 @@ if shown >= 3:
     head_cols = st.columns(min(num_heads, 4))
     for h in range(num_heads):
         with head_cols[h % len(head_cols)]:
-            st.altair_chart(
+            charts.show(
                 charts.heatmap(
                     compute.to_lists(mha.attn_weights[h]),
                     tokens,
@@ -168,13 +170,12 @@ if shown >= 3:
                     value_title="weight",
                     domain=(0.0, 1.0),
                 ),
-                width="content",
             )
     st.subheader("Context vectors after out_proj")
     context = charts.matrix_frame(
         compute.to_lists(mha.context_vecs), tokens, [f"dim {j + 1}" for j in range(d_out)]
     )
-    st.dataframe(context.style.format("{:.4f}"))
+    charts.table(context)
     book = (
         settings.tokens == state.DEFAULTS.tokens
         and settings.inputs == state.DEFAULTS.inputs

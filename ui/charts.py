@@ -4,19 +4,28 @@ Following the Annotated Transformer: a matrix becomes a tidy table (row, column,
 row_token, col_token), then an Altair ``mark_rect`` with a tooltip and, for small matrices,
 the value printed in each cell. Colours are colour-blind safe (viridis for weights,
 blue-orange for signed scores).
+
+Speed: building and validating an Altair chart costs about 50 ms, and a page has several.
+So the heatmap's Altair chart is built once per layout (labels, titles, options) and kept as
+a Vega-Lite spec; each rerun only swaps in the numbers. Render every chart with ``show``.
 """
 
+import functools
+import json
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from ui.state import get_settings
 
 SEQUENTIAL = "viridis"
 DIVERGING = "blueorange"
 MAX_CELLS_WITH_TEXT = 400
+DATASET = "cells"
 
 
 def font_sizes() -> dict[str, int]:
@@ -30,14 +39,15 @@ def matrix_frame(
     values: Sequence[Sequence[float]], row_labels: Sequence[str], col_labels: Sequence[str]
 ) -> pd.DataFrame:
     """A matrix as a table with token names on both sides (shown beside every heatmap)."""
+    values = values.tolist() if hasattr(values, "tolist") else values
     return pd.DataFrame([list(r) for r in values], index=list(row_labels), columns=list(col_labels))
 
 
 def long_form(
     values: Sequence[Sequence[float]], row_labels: Sequence[str], col_labels: Sequence[str]
-) -> pd.DataFrame:
-    """Matrix -> one row per cell: row, column, value, row_token, col_token."""
-    records = [
+) -> list[dict[str, Any]]:
+    """Matrix -> one record per cell: row, column, value, row_token, col_token."""
+    return [
         {
             "row": i,
             "column": j,
@@ -48,7 +58,15 @@ def long_form(
         for i, row in enumerate(values)
         for j, v in enumerate(row)
     ]
-    return pd.DataFrame.from_records(records)
+
+
+def _domain(values: list[float], diverging: bool) -> tuple[float, float]:
+    finite = [v for v in values if v not in (float("inf"), float("-inf"))]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    if diverging:
+        bound = max(abs(low), abs(high), 1e-9)
+        low, high = -bound, bound
+    return (low, high) if high > low else (low - 0.5, high + 0.5)
 
 
 def heatmap(
@@ -64,78 +82,88 @@ def heatmap(
     domain: tuple[float, float] | None = None,
     highlight_row: int | None = None,
     fmt: str = ".2f",
-) -> alt.Chart:
-    """A labelled heatmap with exact values on hover.
+) -> dict[str, Any]:
+    """A labelled heatmap with exact values on hover, as a Vega-Lite spec for ``show``.
 
     Rows run top to bottom in the given order; ``highlight_row`` outlines one row (the query).
-    Pass tensors through ``.tolist()`` first (``ui.compute.to_lists``).
+    Tensors are accepted (converted with ``.tolist()``).
     """
     values = values.tolist() if hasattr(values, "tolist") else values
-    data = long_form(values, row_labels, col_labels)
+    records = long_form(values, row_labels, col_labels)
+    low, high = domain or _domain([r["value"] for r in records], diverging)
+    mid = (low + high) / 2
+    for record in records:  # white text on dark cells, black on light ones
+        v = record["value"]
+        light = abs(v - mid) < (high - mid) / 2 if diverging else v > mid
+        record["text_color"] = "black" if light else "white"
+    spec = json.loads(
+        _heatmap_template(
+            tuple(row_labels), tuple(col_labels), title, x_title, y_title, value_title,
+            diverging, highlight_row, fmt, len(records) <= MAX_CELLS_WITH_TEXT, get_settings().projector,
+        )
+    )  # fmt: skip
+    spec["layer"][0]["encoding"]["color"]["scale"]["domain"] = [low, high]
+    spec["datasets"] = {DATASET: records}
+    return spec
+
+
+@functools.lru_cache(maxsize=512)
+def _heatmap_template(
+    row_labels: tuple[str, ...],
+    col_labels: tuple[str, ...],
+    title: str,
+    x_title: str,
+    y_title: str,
+    value_title: str,
+    diverging: bool,
+    highlight_row: int | None,
+    fmt: str,
+    with_text: bool,
+    projector: bool,
+) -> str:
+    """The heatmap's Altair chart for one layout, as Vega-Lite JSON (data left out)."""
     sizes = font_sizes()
-    if domain is None:
-        finite = data["value"].replace([float("inf"), float("-inf")], pd.NA).dropna()
-        low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-        if diverging:
-            bound = max(abs(low), abs(high), 1e-9)
-            low, high = -bound, bound
-        domain = (low, high) if high > low else (low - 0.5, high + 0.5)
-    scale = alt.Scale(scheme=DIVERGING if diverging else SEQUENTIAL, domain=list(domain))
     # Cells shrink with more tokens so that chart, axes and legend fit half a wide page.
     cell = max(20, min(44, 360 // max(len(col_labels), 1)))
-    if get_settings().projector:
-        cell = int(cell * 1.4)
+    cell = int(cell * 1.4) if projector else cell
     # labelOverlap=False: every token keeps its label (Vega would drop every other one)
     x_axis = alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120)
     x = alt.X("col_token:N", sort=list(col_labels), title=x_title, axis=x_axis)
-    y = alt.Y(
-        "row_token:N",
-        sort=list(row_labels),
-        title=y_title,
-        axis=alt.Axis(labelOverlap=False, labelLimit=120),
-    )
+    y_axis = alt.Axis(labelOverlap=False, labelLimit=120)
+    y = alt.Y("row_token:N", sort=list(row_labels), title=y_title, axis=y_axis)
     tooltip = [
         alt.Tooltip("row_token:N", title=y_title),
         alt.Tooltip("col_token:N", title=x_title),
         alt.Tooltip("value:Q", title=value_title, format=".4f"),
     ]
-    base = alt.Chart(data).encode(x=x, y=y)
-    rect = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
-        color=alt.Color("value:Q", title=value_title, scale=scale), tooltip=tooltip
-    )
-    layers = [rect]
-    if len(data) <= MAX_CELLS_WITH_TEXT:
-        mid = (domain[0] + domain[1]) / 2
-        dark_text = (
-            alt.datum.value > mid if not diverging else abs(alt.datum.value) < (domain[1] - mid) / 2
+    scale = alt.Scale(scheme=DIVERGING if diverging else SEQUENTIAL, domain=[0, 1])
+    base = alt.Chart(alt.NamedData(DATASET)).encode(x=x, y=y)
+    layers = [
+        base.mark_rect(stroke="white", strokeWidth=0.5).encode(
+            color=alt.Color("value:Q", title=value_title, scale=scale), tooltip=tooltip
         )
+    ]
+    if with_text:
         text = base.mark_text(fontSize=sizes["cell"]).encode(
             text=alt.Text("value:Q", format=fmt),
-            color=alt.condition(dark_text, alt.value("black"), alt.value("white")),
+            color=alt.Color("text_color:N", scale=None),
             tooltip=tooltip,
         )
         layers.append(text)
     if highlight_row is not None:
-        outline = (
-            alt.Chart(data[data["row"] == highlight_row])
-            .mark_rect(fill=None, stroke="#d62728", strokeWidth=3)
-            .encode(x=x, y=y)
+        outline = base.mark_rect(fill=None, stroke="#d62728", strokeWidth=3).transform_filter(
+            alt.datum.row == highlight_row
         )
         layers.append(outline)
-    return (
-        alt.layer(*layers)
-        .properties(
-            title=wrap_title(title, cell * len(col_labels) + 120, sizes["title"]),
-            width=cell * len(col_labels),
-            height=cell * len(row_labels),
-            # "pad": width/height are the cells' area; axes and legend add to it (Streamlit's
-            # default "fit" would squeeze the cells to make room for them)
-            autosize=alt.AutoSizeParams(type="pad"),
-        )
-        .configure_axis(labelFontSize=sizes["label"], titleFontSize=sizes["axis_title"])
-        .configure_title(fontSize=sizes["title"], anchor="start")
-        .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["axis_title"])
+    chart = alt.layer(*layers).properties(
+        title=wrap_title(title, cell * len(col_labels) + 120, sizes["title"]),
+        width=cell * len(col_labels),
+        height=cell * len(row_labels),
+        # "pad": width/height are the cells' area; axes and legend add to it (Streamlit's
+        # default "fit" would squeeze the cells to make room for them)
+        autosize=alt.AutoSizeParams(type="pad"),
     )
+    return json.dumps(configure(chart).to_dict())
 
 
 def wrap_title(title: str, width_px: int, font_px: int) -> list[str]:
@@ -151,3 +179,31 @@ def configure(chart: alt.Chart | alt.LayerChart) -> alt.Chart:
         .configure_title(fontSize=sizes["title"], anchor="start")
         .configure_legend(labelFontSize=sizes["label"], titleFontSize=sizes["axis_title"])
     )
+
+
+def show(
+    chart: alt.TopLevelMixin | dict[str, Any],
+    *,
+    width: str | int = "content",
+    key: str | None = None,
+) -> None:
+    """Render a heatmap spec or any Altair chart, skipping Altair's slow schema validation.
+
+    ``st.altair_chart`` validates the whole spec against Vega-Lite's JSON schema on every rerun
+    (~50 ms a chart); our charts are built by Altair, so they are valid by construction.
+    """
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    st.vega_lite_chart(spec, width=width, key=key)
+
+
+def table(frame: pd.DataFrame, fmt: str = "%.4f", **kwargs: Any) -> None:
+    """The numeric table beside a chart, every number column printed with ``fmt``.
+
+    Cheaper than a pandas Styler (which costs ~15 ms a table to marshal on every rerun).
+    """
+    number_columns = {
+        str(c): st.column_config.NumberColumn(format=fmt)
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c])
+    }
+    st.dataframe(frame, column_config=number_columns, **kwargs)

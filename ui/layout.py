@@ -4,6 +4,7 @@ The registry ``PAGES`` feeds the sidebar, the home page's tour and the smoke tes
 page is added in one place.
 """
 
+import functools
 import gc
 import inspect
 from collections.abc import Callable
@@ -193,8 +194,13 @@ def prose(name: str) -> None:
 def show_source(*functions: Callable, title: str = "The code that ran") -> None:
     """The core functions behind a step, as source: what the student sees is what ran."""
     with st.expander(f"🐍 {title}"):
-        for function in functions:
-            st.code(inspect.getsource(function), language="python")
+        st.code("\n\n".join(source_of(f) for f in functions), language="python")
+
+
+@functools.lru_cache(maxsize=256)
+def source_of(function: Callable) -> str:
+    """A function's or class's source (cached: ``inspect.getsource`` re-reads the file)."""
+    return inspect.getsource(function)
 
 
 def show_snippet(code: str, title: str = "Reproduce this in a notebook") -> None:

@@ -1,0 +1,221 @@
+"""Speed of every page: server-side rerun time and the browser round trip, printed as figures.
+
+    .venv/bin/python benchmarks/bench_pages.py [--reruns 30] [--round-trips 15]
+
+1. Server side: each page under AppTest, one control changed back and forth; median and p90
+   of the rerun time (AppTest's own overhead included, so an upper bound). Target: median
+   <= 60 ms at default sizes.
+2. Browser: a real ``streamlit run`` and Debian's Chromium. For each page, one control is
+   changed by keyboard or click; the round trip is the time from the input event to the last
+   change of any chart on the page. The same is measured on a bare one-slider heatmap app in
+   the same run. Target: each page's median <= 1.5 x the bare app's.
+
+This is a measurement, not a test: it prints numbers and exits 0.
+"""
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass(frozen=True)
+class Control:
+    """One page and how to change one of its controls, under AppTest and in the browser."""
+
+    name: str
+    path: str  # page file, relative to the repo
+    url_path: str  # deep link
+    apptest: Callable[[AppTest, int], None]  # change the control to its i-th value, no rerun
+    browser_selector: str  # what to act on in the page
+    browser_key: str | None  # key to press after focusing it (None: click)
+
+
+def _slider(key: str, values: tuple) -> Callable[[AppTest, int], None]:
+    return lambda at, i: at.slider(key=key).set_value(values[i % len(values)])
+
+
+def _select_slider(key: str, values: tuple) -> Callable[[AppTest, int], None]:
+    return lambda at, i: at.select_slider(key=key).set_value(values[i % len(values)])
+
+
+def _toggle(key: str) -> Callable[[AppTest, int], None]:
+    return lambda at, i: at.toggle(key=key).set_value(i % 2 == 0)
+
+
+def _number(key: str, values: tuple) -> Callable[[AppTest, int], None]:
+    return lambda at, i: at.number_input(key=key).set_value(values[i % len(values)])
+
+
+SLIDER = '[data-testid="stSlider"] [role="slider"]'
+CONTROLS: list[Control] = [
+    Control(
+        "bare app (baseline)",
+        "benchmarks/bare_app.py",
+        "",
+        _slider("value", (51, 50)),
+        SLIDER,
+        "ArrowRight",
+    ),
+    Control(
+        "causal + multi-head: dropout",
+        "pages/5_Causal_and_multi_head.py",
+        "Causal_and_multi_head",
+        _slider("w.multihead.dropout", (0.55, 0.5)),
+        SLIDER,
+        "ArrowRight",
+    ),
+]
+
+
+def server_side(control: Control, reruns: int) -> list[float]:
+    """Rerun times in ms after changing the control, first (cold) run excluded."""
+    at = AppTest.from_file(str(ROOT / control.path), default_timeout=60).run()
+    times = []
+    for i in range(reruns):
+        control.apptest(at, i)
+        start = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - start) * 1000)
+        assert not at.exception, at.exception
+    return times
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(app: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            app,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+# Records the time of the last change to any chart, relative to the last input event.
+OBSERVE = """() => {
+  window.__lastChart = 0;
+  const observer = new MutationObserver(() => { window.__lastChart = performance.now(); });
+  observer.observe(document.querySelector('[data-testid="stMain"]') || document.body,
+                   {subtree: true, childList: true, attributes: true, characterData: true});
+  window.__observer = observer;
+}"""
+DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def round_trips(url: str, control: Control, count: int) -> list[float]:
+    """Input event -> last chart change, in ms, in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+    ]
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        tab = browser.new_page(viewport={"width": 1280, "height": 800})
+        tab.goto(f"{url}/{control.url_path}")
+        tab.wait_for_selector(DONE, timeout=60_000)
+        tab.wait_for_timeout(1500)
+        target = tab.locator(control.browser_selector).first
+        target.scroll_into_view_if_needed()
+        for i in range(count + 2):  # two warm-ups
+            tab.evaluate(OBSERVE)
+            start = tab.evaluate("() => performance.now()")
+            if control.browser_key:
+                target.focus()
+                target.press(control.browser_key if i % 2 == 0 else _opposite(control.browser_key))
+            else:
+                target.click()
+            tab.wait_for_timeout(150)
+            tab.wait_for_selector(DONE, timeout=30_000)
+            tab.wait_for_timeout(400)  # quiet period: charts have finished redrawing
+            last = tab.evaluate("() => window.__lastChart")
+            if i >= 2 and last > start:
+                times.append(last - start)
+        browser.close()
+    return times
+
+
+def _opposite(key: str) -> str:
+    return {"ArrowRight": "ArrowLeft", "ArrowLeft": "ArrowRight"}.get(key, key)
+
+
+def summary(times: list[float]) -> str:
+    if not times:
+        return "no samples"
+    ordered = sorted(times)
+    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    return f"median {statistics.median(ordered):7.1f} ms   p90 {p90:7.1f} ms   (n={len(ordered)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reruns", type=int, default=30)
+    parser.add_argument("--round-trips", type=int, default=15)
+    parser.add_argument("--skip-browser", action="store_true")
+    args = parser.parse_args()
+
+    print("Server-side rerun after a control change (AppTest; target median <= 60 ms)")
+    for control in CONTROLS:
+        print(f"  {control.name:<45} {summary(server_side(control, args.reruns))}")
+    if args.skip_browser:
+        return
+
+    print("\nBrowser round trip, input -> last chart change (Chromium; target <= 1.5 x bare app)")
+    bare_proc, bare_url = _start("benchmarks/bare_app.py")
+    app_proc, app_url = _start("app.py")
+    try:
+        baseline = None
+        for control in CONTROLS:
+            url = bare_url if control.path.startswith("benchmarks/") else app_url
+            times = round_trips(url, control, args.round_trips)
+            median = statistics.median(times) if times else float("nan")
+            baseline = median if baseline is None else baseline
+            ratio = f"{median / baseline:4.2f} x bare" if baseline else ""
+            print(f"  {control.name:<45} {summary(times)}   {ratio}")
+    finally:
+        for proc in (bare_proc, app_proc):
+            proc.terminate()
+
+
+if __name__ == "__main__":
+    main()

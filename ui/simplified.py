@@ -1,0 +1,897 @@
+"""Glue for the simplified self-attention page (section 3.3): cached views, formulas, charts.
+
+Everything the page shows is computed here from primitives (the shared settings' tuples), by
+the core in ``attention.simplified``, and returned as plain tuples of floats so the page only
+lays things out. The 2-d view of the embeddings (two chosen dimensions, or the best plane
+through the origin by SVD) is a linear map, so a context vector, a weighted average of the
+inputs, lands inside the convex hull of the projected inputs whatever view is chosen.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import pyarrow as pa
+import streamlit as st
+import torch
+
+from attention.data import BOOK_PRINTED
+from attention.simplified import (
+    attention_scores,
+    attention_weights,
+    context_vectors,
+    naive_attention_weights,
+    simplified_self_attention,
+)
+from ui import charts
+from ui.charts import configure
+from ui.compute import CACHE, tensor
+from ui.inputs import Matrix
+from ui.state import get_settings, widget_key
+
+Vector = tuple[float, ...]
+
+#: The core functions each step runs, shown as source beside its output.
+STEP_SOURCES = {
+    "scores": (attention_scores,),
+    "weights": (attention_weights, naive_attention_weights),
+    "context": (context_vectors,),
+    "all": (simplified_self_attention,),
+}
+
+#: Okabe-Ito: a palette that colour-blind readers can tell apart.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+BLUE, ORANGE, VERMILLION, SKY = "#0072B2", "#E69F00", "#D55E00", "#56B4E9"
+BOOK_QUERY = 1  # the book follows x^(2), "journey"
+
+VIEW_DIMS = "Two of the dimensions"
+VIEW_SVD = "Best plane through the origin (SVD)"
+VIEWS = (VIEW_DIMS, VIEW_SVD)
+
+
+# ---- numbers --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimplifiedView:
+    """Every number the page shows, as plain tuples (n tokens, d_in dims).
+
+    attn_scores, attn_weights (softmax over dim=-1), weights_dim0 (softmax over dim=0) and
+    naive_weights (score / row sum) are (n, n); context_vecs is (n, d_in).
+    """
+
+    attn_scores: Matrix
+    attn_weights: Matrix
+    weights_dim0: Matrix
+    naive_weights: Matrix
+    context_vecs: Matrix
+
+
+def _rows(values: torch.Tensor) -> Matrix:
+    return tuple(tuple(float(v) for v in row) for row in values.tolist())
+
+
+@st.cache_data(**CACHE)
+def view(inputs: Matrix) -> SimplifiedView | str:
+    """Section 3.3 on ``inputs``; a message instead if the core refuses them."""
+    try:
+        trace = simplified_self_attention(tensor(inputs))
+    except ValueError as error:
+        return str(error)
+    return SimplifiedView(
+        attn_scores=_rows(trace.attn_scores),
+        attn_weights=_rows(trace.attn_weights),
+        weights_dim0=_rows(attention_weights(trace.attn_scores, dim=0)),
+        naive_weights=_rows(naive_attention_weights(trace.attn_scores)),
+        context_vecs=_rows(trace.context_vecs),
+    )
+
+
+def sup(n: int) -> str:
+    """x⁽²⁾-style superscript for a 1-based token position."""
+    return "⁽" + str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")) + "⁾"
+
+
+def fmt_vector(values: Sequence[float], digits: int = 4) -> str:
+    return "[" + ", ".join(f"{v:.{digits}f}" for v in values) + "]"
+
+
+def safe_exp(value: float) -> float:
+    """exp(score) as the book's naive softmax computes it; inf once it overflows."""
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf
+
+
+def is_book_query(settings) -> bool:
+    """The book's printed values apply: its inputs and its query, 'journey'."""
+    return settings.is_book_state and settings.query == BOOK_QUERY
+
+
+def book_values(name: str) -> Vector:
+    return BOOK_PRINTED[f"simplified.{name}"]
+
+
+# ---- formulas -------------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    """A number as typed (0.43, 1e+06), negatives bracketed so products read clearly."""
+    text = f"{value:.4g}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+    return f"({text})" if value < 0 else text
+
+
+def _chunks(terms: list[str], per_line: int) -> list[str]:
+    return [" + ".join(terms[i : i + per_line]) for i in range(0, len(terms), per_line)]
+
+
+def dot_product_latex(
+    query_vec: Vector, key_vec: Vector, score: float, i: int, j: int, per_line: int = 4
+) -> str:
+    """ω_ij = x⁽ⁱ⁾ · x⁽ʲ⁾ spelled out: products of the coordinates, then their sum.
+
+    ``i`` and ``j`` are 1-based positions. The total is the core's score (float32), so the
+    formula and the charts agree to the last printed digit.
+    """
+    products = [f"{_num(q)} \\times {_num(k)}" for q, k in zip(query_vec, key_vec, strict=True)]
+    values = [f"{q * k:.4f}" for q, k in zip(query_vec, key_vec, strict=True)]
+    lines = [f"\\omega_{{{i}{j}}} = x^{{({i})}} \\cdot x^{{({j})}}"]
+    lines += ["&= " + _chunks(products, per_line)[0]]
+    lines += ["&\\quad + " + chunk for chunk in _chunks(products, per_line)[1:]]
+    lines += ["&= " + _chunks(values, per_line + 2)[0]]
+    lines += ["&\\quad + " + chunk for chunk in _chunks(values, per_line + 2)[1:]]
+    lines += [f"&= \\mathbf{{{score:.4f}}}"]
+    return "\\begin{aligned}" + lines[0] + " " + " \\\\ ".join(lines[1:]) + "\\end{aligned}"
+
+
+def weighted_sum_latex(
+    weights: Vector, inputs: Matrix, context: Vector, i: int, max_terms: int = 8
+) -> str:
+    """z⁽ⁱ⁾ = Σ_j α_ij x⁽ʲ⁾ with the numbers in: one line per input."""
+    terms = [
+        f"{w:.4f} \\cdot [{', '.join(_num(v) for v in x)}]"
+        for w, x in zip(weights, inputs, strict=True)
+    ]
+    shown = terms[:max_terms]
+    lines = [f"z^{{({i})}} &= {shown[0]}"] + [f"&\\quad + {t}" for t in shown[1:]]
+    if len(terms) > max_terms:
+        lines.append(f"&\\quad + \\dots \\text{{ ({len(terms) - max_terms} more)}}")
+    lines.append(f"&= \\mathbf{{[{', '.join(f'{v:.4f}' for v in context)}]}}")
+    return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
+
+
+# ---- tables -------------------------------------------------------------------------
+#
+# Tables are Arrow tables with the labels in the first column: Streamlit sends Arrow as it
+# is, while a pandas frame costs a few milliseconds to convert on every rerun. Label columns
+# that are not tokens start with a space: token names are stripped, so they never collide.
+
+LABEL = " "  # the header of a table's label column
+
+
+def table(
+    labels: Sequence[str], columns: dict[str, Sequence[float]], label: str = LABEL
+) -> pa.Table:
+    """Rows named by ``labels``, one numeric column per entry of ``columns``."""
+    return pa.table(
+        {label: list(labels), **{name: [float(x) for x in col] for name, col in columns.items()}}
+    )
+
+
+def query_scores_table(
+    tokens: Sequence[str], v: SimplifiedView, query: int, book: bool
+) -> pa.Table:
+    """Step 1: the query's score against every key (and the book's, when it applies)."""
+    columns = {"score ω": v.attn_scores[query]}
+    if book:
+        columns["book prints"] = book_values("attn_scores_2")
+    return table(tokens, columns, label="key")
+
+
+def query_weights_table(
+    tokens: Sequence[str], v: SimplifiedView, query: int, book: bool
+) -> pa.Table:
+    """Step 2: score -> exp(score) -> softmax weight, and score / sum for comparison."""
+    scores = v.attn_scores[query]
+    exps = [safe_exp(s) for s in scores]
+    columns = {
+        "score ω": [*scores, math.fsum(scores)],
+        "exp(ω)": [*exps, math.fsum(exps)],
+        "softmax α": [*v.attn_weights[query], math.fsum(v.attn_weights[query])],
+        "ω / sum(ω)": [*v.naive_weights[query], math.fsum(v.naive_weights[query])],
+    }
+    if book:
+        printed = book_values("attn_weights_2")
+        columns["book prints α"] = [*printed, math.fsum(printed)]
+    return table([*tokens, "Σ sum"], columns, label="key")
+
+
+def sums_table(weights: Matrix, tokens: Sequence[str]) -> pa.Table:
+    """A weight matrix with each row's sum as a last column and each column's sum as a last row."""
+    n = len(tokens)
+    columns = {
+        t: [*(row[j] for row in weights), math.fsum(row[j] for row in weights)]
+        for j, t in enumerate(tokens)
+    }
+    row_sums = [math.fsum(row) for row in weights]
+    columns[" row sum"] = [*row_sums, math.fsum(row_sums)]
+    return table([*tokens[:n], " column sum"], columns, label=" query \\ key")
+
+
+def matrix_table(values: Matrix, row_labels: Sequence[str], col_labels: Sequence[str]) -> pa.Table:
+    """``charts.matrix_frame`` as an Arrow table: the numbers beside a heatmap."""
+    columns = {c: [row[j] for row in values] for j, c in enumerate(col_labels)}
+    return table(row_labels, columns, label=" query")
+
+
+def contributions_table(
+    tokens: Sequence[str], inputs: Matrix, v: SimplifiedView, query: int
+) -> pa.Table:
+    """Step 3: α_j · x⁽ʲ⁾ per dimension for every input j; the last row is their sum, z."""
+    weights = v.attn_weights[query]
+    labels = [*(f"α·x{sup(j + 1)} {t}" for j, t in enumerate(tokens)), f"z{sup(query + 1)} = Σ"]
+    columns = {"α": [*weights, math.fsum(weights)]}
+    for d, dim in enumerate(dims_labels(len(inputs[0]))):
+        columns[f"α·{dim}"] = [*(w * x[d] for w, x in zip(weights, inputs, strict=True))]
+        columns[f"α·{dim}"].append(v.context_vecs[query][d])
+    return table(labels, columns)
+
+
+def dims_labels(d_in: int) -> list[str]:
+    return [f"x{d + 1}" for d in range(d_in)]
+
+
+def show_table(data: pa.Table) -> None:
+    """A numeric table with 4 decimals, as the book prints them; labels pinned on the left."""
+    label, *numbers = data.column_names
+    st.dataframe(
+        data,
+        hide_index=True,
+        column_config={
+            label: st.column_config.TextColumn(label, pinned=True),
+            **{c: st.column_config.NumberColumn(c, format="%.4f") for c in numbers},
+        },
+    )
+
+
+def has_negative(matrix: Matrix) -> bool:
+    return any(x < 0 for row in matrix for x in row)
+
+
+# ---- verdicts: one sentence that says what the numbers show ---------------------------
+
+
+def naive_verdict(tokens: Sequence[str], naive: Vector, softmax: Vector) -> str:
+    """Does score / sum work for this query? Say where it breaks, or why it looks fine."""
+    if not all(math.isfinite(w) for w in naive):
+        return (
+            "⚠️ **score / sum breaks here:** the scores add up to 0, so dividing by their sum "
+            "is undefined. Softmax is still fine."
+        )
+    worst = min(range(len(naive)), key=lambda j: naive[j])
+    if naive[worst] < 0 or max(naive) > 1:
+        j = worst if naive[worst] < 0 else max(range(len(naive)), key=lambda i: naive[i])
+        return (
+            f"⚠️ **score / sum breaks here:** the weight of *{tokens[j]}* comes out as "
+            f"**{naive[j]:.4f}**, which is not a share of anything; softmax gives it "
+            f"{softmax[j]:.4f}. Softmax weights are always between 0 and 1."
+        )
+    top = max(range(len(softmax)), key=lambda j: softmax[j])
+    return (
+        f"✅ With these scores both ways give positive weights that sum to 1. Softmax leans "
+        f"a little more towards the best match (*{tokens[top]}*: {softmax[top]:.4f} against "
+        f"{naive[top]:.4f}). Make some scores negative to see score / sum fail."
+    )
+
+
+def dim_verdict(dim: int, tokens: Sequence[str], weights: Matrix, query: int) -> str:
+    """Which sums are 1 for this choice of ``dim``, and what that means for the query."""
+    row_sum = math.fsum(weights[query])
+    col_sum = math.fsum(row[query] for row in weights)
+    name = tokens[query]
+    if dim == -1:
+        return (
+            f"✅ Every **row** sums to 1 (row *{name}*: {row_sum:.4f}): each query spreads "
+            f"exactly 1 over the keys, so its context vector is a weighted average. The "
+            f"columns need not (column *{name}*: {col_sum:.4f})."
+        )
+    return (
+        f"⚠️ Now every **column** sums to 1 (column *{name}*: {col_sum:.4f}) but the rows do "
+        f"not: row *{name}* sums to **{row_sum:.4f}**, so its weights are no longer shares of "
+        f"a whole. Here the scores are symmetric (x⁽ⁱ⁾ · x⁽ʲ⁾ = x⁽ʲ⁾ · x⁽ⁱ⁾), so `dim=0` gives "
+        f"exactly the transpose of `dim=-1`; with the separate W_query and W_key of section "
+        f"3.4 the two would differ completely."
+    )
+
+
+def axis_picker(page: str, name: str, label: str, default: int, options: list[int]) -> int:
+    """A dimension for one axis of the 2-d view; falls back to ``default`` if d_in shrank."""
+    wkey = widget_key(page, name)
+    if st.session_state.get(wkey) not in options:
+        st.session_state[wkey] = min(default, options[-1])
+    return st.selectbox(label, options, format_func=lambda d: f"x{d + 1}", key=wkey)
+
+
+# ---- charts: built once per shape with Altair, then the numbers are swapped in ---------
+#
+# Building an Altair chart and validating its spec takes 20-80 ms, far too slow to redo on
+# every keystroke. So each chart is built (and validated) once per *shape* (tokens, titles,
+# which key is highlighted, projector mode) from named data sources, cached as a Vega-Lite
+# dict, and each rerun only drops the current numbers into ``datasets`` (and ``params``).
+
+
+def _fill(spec: dict, data: dict[str, list[dict]], params: dict[str, float] | None = None) -> dict:
+    """The cached spec (a fresh copy: st.cache_data hands out copies) with these numbers in."""
+    # Arrow tables go to the browser as they are (a list of dicts would pass through pandas)
+    spec["datasets"] = {name: pa.Table.from_pylist(rows) for name, rows in data.items()}
+    for param in spec.get("params", ()):
+        if params and param.get("name") in params:
+            param["value"] = params[param["name"]]
+    return spec
+
+
+def nice_domain(values: Matrix, diverging: bool) -> tuple[float, float]:
+    """A colour domain covering ``values``, rounded outwards to 2 significant digits.
+
+    Rounded, it stays the same while a student nudges a number, so the chart's cached shape
+    is reused; the colours still span the data.
+    """
+    flat = [x for row in values for x in row if math.isfinite(x)] or [0.0, 1.0]
+    low, high = min(flat), max(flat)
+    if diverging:
+        bound = _round_up(max(abs(low), abs(high), 1e-9))
+        return (-bound, bound)
+    low = 0.0 if low >= 0 else -_round_up(-low)
+    high = _round_up(high) if high > 0 else 0.0
+    return (low, high) if high > low else (low - 0.5, high + 0.5)
+
+
+def _round_up(x: float) -> float:
+    """Round a positive number up to 2 significant digits: 1.495 -> 1.5, 0.6515 -> 0.66."""
+    if x <= 0:
+        return 0.0
+    step = 10 ** (math.floor(math.log10(x)) - 1)
+    return math.ceil(x / step - 1e-9) * step
+
+
+@st.cache_data(**CACHE)
+def _heatmap_template(
+    shape_values: Matrix,
+    row_labels: tuple[str, ...],
+    col_labels: tuple[str, ...],
+    options: tuple[tuple[str, object], ...],
+    projector: bool,  # charts.heatmap reads it from the settings: part of the cache key
+) -> dict:
+    return charts.heatmap(shape_values, row_labels, col_labels, **dict(options)).to_dict()
+
+
+def heatmap_spec(
+    values: Matrix,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    value_title: str,
+    domain: tuple[float, float] | None = None,
+    diverging: bool = False,
+    highlight_row: int | None = None,
+    fmt: str = ".2f",
+) -> dict:
+    """``ui.charts.heatmap`` as a Vega-Lite dict, built once per shape and refilled per rerun.
+
+    Every dataset of ``charts.heatmap`` is its long-form table (row, column, value,
+    row_token, col_token) or a subset of its cells (the outlined query row); each is refilled
+    with the same cells of the current values. A test checks this against a fresh build.
+    """
+    domain = domain or nice_domain(values, diverging)
+    options = (
+        ("title", title),
+        ("x_title", x_title),
+        ("y_title", y_title),
+        ("value_title", value_title),
+        ("diverging", diverging),
+        ("domain", tuple(domain)),
+        ("highlight_row", highlight_row),
+        ("fmt", fmt),
+    )
+    shape = tuple((0.0,) * len(col_labels) for _ in row_labels)
+    spec = _heatmap_template(
+        shape, tuple(row_labels), tuple(col_labels), options, get_settings().projector
+    )
+
+    def cell(i: int, j: int) -> dict:  # one row of charts.long_form
+        value = float(values[i][j])
+        return {
+            "row": i,
+            "column": j,
+            "value": value,
+            "row_token": row_labels[i],
+            "col_token": col_labels[j],
+        }
+
+    data = {
+        name: [cell(r["row"], r["column"]) for r in rows]
+        for name, rows in spec.get("datasets", {}).items()
+    }
+    return _fill(spec, data)
+
+
+@st.cache_data(**CACHE)
+def _scores_template(tokens: tuple[str, ...], query_token: str, projector: bool) -> dict:
+    shown = ("spelled out above", "other keys")
+    chart = (
+        alt.Chart(alt.Data(name="scores"))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "key:N", sort=list(tokens), title="key token x⁽ʲ⁾", axis=alt.Axis(labelAngle=-40)
+            ),
+            y=alt.Y("score:Q", title=f"score ω = {query_token} · key"),
+            color=alt.Color(
+                "shown:N",
+                title="",
+                scale=alt.Scale(domain=list(shown), range=[ORANGE, BLUE]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("key:N", title="key"),
+                alt.Tooltip("score:Q", title="score ω", format=".4f"),
+            ],
+        )
+        .properties(title=f"Attention scores of the query '{query_token}'", height=230)
+    )
+    return configure(chart).to_dict()
+
+
+def scores_spec(tokens: Sequence[str], scores: Vector, key: int, query_token: str) -> dict:
+    """Step 1: the query's score with every key, as bars; the spelled-out key in orange."""
+    data = [
+        {"key": t, "score": s, "shown": "spelled out above" if j == key else "other keys"}
+        for j, (t, s) in enumerate(zip(tokens, scores, strict=True))
+    ]
+    spec = _scores_template(tuple(tokens), query_token, get_settings().projector)
+    return _fill(spec, {"scores": data})
+
+
+WEIGHT_KINDS = ("softmax (the book)", "score / sum")
+
+
+@st.cache_data(**CACHE)
+def _weights_template(tokens: tuple[str, ...], query_token: str, projector: bool) -> dict:
+    chart = (
+        alt.Chart(alt.Data(name="weights"))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "key:N", sort=list(tokens), title="key token x⁽ʲ⁾", axis=alt.Axis(labelAngle=-40)
+            ),
+            xOffset=alt.XOffset("method:N", sort=list(WEIGHT_KINDS)),
+            y=alt.Y("weight:Q", title="attention weight α"),
+            color=alt.Color(
+                "method:N",
+                title="normalised by",
+                scale=alt.Scale(domain=list(WEIGHT_KINDS), range=[BLUE, ORANGE]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("key:N", title="key"),
+                alt.Tooltip("method:N", title="normalised by"),
+                alt.Tooltip("weight:Q", title="weight", format=".4f"),
+            ],
+        )
+        .properties(title=f"Weights of '{query_token}': softmax vs score / sum", height=250)
+    )
+    return configure(chart).to_dict()
+
+
+def weights_spec(
+    tokens: Sequence[str], softmax_row: Vector, naive_row: Vector, query_token: str
+) -> dict:
+    """Step 2: softmax weights beside score / sum for each key. Both sum to 1."""
+    data = [
+        {"key": t, "method": kind, "weight": w if math.isfinite(w) else None}
+        for kind, row in zip(WEIGHT_KINDS, (softmax_row, naive_row), strict=True)
+        for t, w in zip(tokens, row, strict=True)
+    ]
+    spec = _weights_template(tuple(tokens), query_token, get_settings().projector)
+    return _fill(spec, {"weights": data})
+
+
+@st.cache_data(**CACHE)
+def _contributions_template(
+    tokens: tuple[str, ...], d_in: int, query_token: str, projector: bool
+) -> dict:
+    dims = dims_labels(d_in)
+    colours = [OKABE_ITO[j % len(OKABE_ITO)] for j in range(len(tokens))]
+    bars = (
+        alt.Chart(alt.Data(name="contributions"))
+        .mark_bar()
+        .encode(
+            x=alt.X("dimension:N", sort=dims, title="dimension of the embedding"),
+            y=alt.Y("contribution:Q", title="α_j · x⁽ʲ⁾, stacked", stack="zero"),
+            color=alt.Color(
+                "input:N",
+                sort=list(tokens),
+                title="from input",
+                scale=alt.Scale(domain=list(tokens), range=colours),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("input:N", title="input x⁽ʲ⁾"),
+                alt.Tooltip("dimension:N"),
+                alt.Tooltip("weight:Q", title="α", format=".4f"),
+                alt.Tooltip("x:Q", title="x value", format=".4f"),
+                alt.Tooltip("contribution:Q", title="α · x", format=".4f"),
+            ],
+        )
+    )
+    ticks = (
+        alt.Chart(alt.Data(name="z"))
+        .mark_tick(color="black", thickness=3, size=44)
+        .encode(
+            x=alt.X("dimension:N", sort=dims),
+            y=alt.Y("z:Q"),
+            tooltip=[
+                alt.Tooltip("dimension:N"),
+                alt.Tooltip("z:Q", title=f"z of '{query_token}' (the sum)", format=".4f"),
+            ],
+        )
+    )
+    chart = alt.layer(bars, ticks).properties(
+        title=f"z of '{query_token}', input by input (black tick = the sum)", height=270
+    )
+    return configure(chart).to_dict()
+
+
+def contributions_spec(
+    tokens: Sequence[str], inputs: Matrix, weights: Vector, context: Vector, query_token: str
+) -> dict:
+    """Step 3: stacked bars of α_j x⁽ʲ⁾ per dimension; the black tick is their sum, z."""
+    dims = dims_labels(len(inputs[0]))
+    data = [
+        {
+            "dimension": dims[d],
+            "input": t,
+            "order": j,
+            "weight": w,
+            "x": row[d],
+            "contribution": w * row[d],
+        }
+        for j, (t, w, row) in enumerate(zip(tokens, weights, inputs, strict=True))
+        for d in range(len(dims))
+    ]
+    z = [{"dimension": dim, "z": value} for dim, value in zip(dims, context, strict=True)]
+    spec = _contributions_template(tuple(tokens), len(dims), query_token, get_settings().projector)
+    return _fill(spec, {"contributions": data, "z": z})
+
+
+# ---- geometry -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Inputs and context vectors in a 2-d view, the inputs' convex hull and axis names."""
+
+    inputs: Matrix  # (n, 2)
+    contexts: Matrix  # (n, 2)
+    hull: Matrix  # closed polygon (first point repeated last)
+    x_title: str
+    y_title: str
+    kept: float | None  # share of the squared length the SVD plane keeps
+
+
+def _cross(o: Vector, a: Vector, b: Vector) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def convex_hull(points: Sequence[Vector]) -> Matrix:
+    """Andrew's monotone chain: the hull's corners counter-clockwise, closed (first = last)."""
+    unique = sorted({(round(x, 12), round(y, 12)) for x, y in points})
+    if len(unique) <= 2:
+        return (*unique, unique[0])
+    lower: list[Vector] = []
+    for p in unique:
+        while len(lower) >= 2 and _cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list[Vector] = []
+    for p in reversed(unique):
+        while len(upper) >= 2 and _cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    hull = lower[:-1] + upper[:-1]
+    return (*hull, hull[0])
+
+
+def inside_hull(point: Vector, hull: Matrix, tol: float = 1e-6) -> bool:
+    """Is ``point`` inside (or on) the closed counter-clockwise polygon ``hull``?"""
+    corners = hull[:-1]
+    if len(corners) < 3:  # a point or a segment: check the distance to the segment
+        a, b = corners[0], corners[-1]
+        ab = (b[0] - a[0], b[1] - a[1])
+        length2 = ab[0] ** 2 + ab[1] ** 2
+        t = (
+            0.0
+            if length2 == 0
+            else ((point[0] - a[0]) * ab[0] + (point[1] - a[1]) * ab[1]) / length2
+        )
+        t = min(1.0, max(0.0, t))
+        closest = (a[0] + t * ab[0], a[1] + t * ab[1])
+        scale = max(1.0, math.hypot(*a), math.hypot(*b))
+        return math.dist(point, closest) <= tol * scale
+    scale = max(1.0, *(abs(c) for p in corners for c in p))
+    return all(
+        _cross(corners[k], corners[(k + 1) % len(corners)], point) >= -tol * scale**2
+        for k in range(len(corners))
+    )
+
+
+@st.cache_data(**CACHE)
+def project(inputs: Matrix, context_vecs: Matrix, mode: str, dims: tuple[int, int]) -> Projection:
+    """A linear 2-d view: two chosen dimensions, or the best plane through the origin (SVD).
+
+    Linear maps keep weighted averages, so each projected context vector is the same weighted
+    average of the projected inputs and stays inside their convex hull.
+    """
+    X = torch.tensor(inputs, dtype=torch.float64)  # (n, d_in)
+    Z = torch.tensor(context_vecs, dtype=torch.float64)  # (n, d_in)
+    d_in = X.shape[1]
+    kept = None
+    if d_in == 1:
+        basis = torch.tensor([[1.0, 0.0]], dtype=torch.float64)  # (1, 2): a line
+        x_title, y_title = "x1", "(d_in = 1: every vector lies on this line)"
+    elif mode == VIEW_SVD:
+        _, s, Vh = torch.linalg.svd(X, full_matrices=True)  # Vh: (d_in, d_in)
+        basis = Vh[:2].T.clone()  # (d_in, 2): the two best directions
+        signs = torch.sign((X @ basis).sum(dim=0))  # point each axis towards the data
+        basis = basis * torch.where(signs == 0, torch.ones_like(signs), signs)
+        energy = (s**2).sum().item()
+        kept = (s[:2] ** 2).sum().item() / energy if energy > 0 else 1.0
+        x_title, y_title = "SVD direction 1", "SVD direction 2"
+    else:
+        basis = torch.zeros(d_in, 2, dtype=torch.float64)
+        basis[dims[0], 0] = 1.0
+        basis[dims[1], 1] = 1.0
+        x_title, y_title = f"x{dims[0] + 1}", f"x{dims[1] + 1}"
+    points = _rows(X @ basis)  # (n, d_in) @ (d_in, 2) -> (n, 2)
+    return Projection(
+        inputs=points,
+        contexts=_rows(Z @ basis),
+        hull=convex_hull(points),
+        x_title=x_title,
+        y_title=y_title,
+        kept=kept,
+    )
+
+
+def geometry_verdict(proj: "Projection", query: int, query_token: str) -> str:
+    """Say where the query's context vector landed (inside the hull, as it must)."""
+    point = proj.contexts[query]
+    where = f"({point[0]:.3f}, {point[1]:.3f})"
+    if inside_hull(point, proj.hull):
+        return (
+            f"✅ z{sup(query + 1)} of *{query_token}* sits at {where}, inside the shaded hull: "
+            "a weighted average of the inputs, pulled towards those with the biggest weights."
+        )
+    return f"⚠️ z{sup(query + 1)} at {where} looks outside the hull: a rounding effect."
+
+
+GEOMETRY_PARAMS = ("x_lo", "x_hi", "y_lo", "y_hi")
+
+
+@st.cache_data(**CACHE)
+def _geometry_template(
+    x_title: str,
+    y_title: str,
+    query: int,
+    query_token: str,
+    show_all: bool,
+    size: int,
+    projector: bool,
+) -> dict:
+    qsup = sup(query + 1)
+    roles = [f"query x{qsup}", "input x⁽ʲ⁾", f"context z{qsup}"]
+    palette = [ORANGE, BLUE, VERMILLION]
+    if show_all:
+        roles.append("other context vectors")
+        palette.append("#555555")
+    params = [alt.param(name=name, value=0.0) for name in GEOMETRY_PARAMS]
+    # equal scales on both axes (set per rerun through the params), so angles are true
+    x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=alt.ExprRef("[x_lo, x_hi]"), nice=False))
+    y = alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=alt.ExprRef("[y_lo, y_hi]"), nice=False))
+    colour = alt.Color(
+        "role:N",
+        title="",
+        scale=alt.Scale(domain=roles, range=palette),
+        legend=alt.Legend(orient="top", columns=2),
+    )
+    arrow_tip = [
+        alt.Tooltip("token:N", title="input"),
+        alt.Tooltip("x:Q", title=x_title, format=".4f"),
+        alt.Tooltip("y:Q", title=y_title, format=".4f"),
+        alt.Tooltip("weight:Q", title=f"weight from '{query_token}'", format=".4f"),
+    ]
+    hull = (
+        alt.Chart(alt.Data(name="hull"))
+        .mark_line(
+            interpolate="linear-closed",
+            fill=SKY,
+            fillOpacity=0.18,
+            stroke=SKY,
+            strokeDash=[4, 3],
+            strokeWidth=1.5,
+        )
+        .encode(x=x, y=y, order="order:Q")
+    )
+    shafts = (
+        alt.Chart(alt.Data(name="arrows"))
+        .mark_rule(strokeWidth=2)
+        .encode(x=x, y=y, x2="x0:Q", y2="y0:Q", color=colour, tooltip=arrow_tip)
+    )
+    heads = (
+        alt.Chart(alt.Data(name="arrows"))
+        .mark_point(shape="triangle", filled=True, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            angle=alt.Angle("angle:Q", scale=None),
+            size=alt.Size("weight:Q", scale=alt.Scale(domain=[0, 1], range=[60, 700]), legend=None),
+            color=colour,
+            tooltip=arrow_tip,
+        )
+    )
+    labels = (
+        alt.Chart(alt.Data(name="arrows"))
+        .mark_text(align="left", dx=9, dy=-9, fontSize=18 if projector else 13)
+        .encode(x=x, y=y, text="token:N", color=colour)
+    )
+    diamonds = (
+        alt.Chart(alt.Data(name="contexts"))
+        .mark_point(shape="diamond", filled=True, size=190, opacity=1, stroke="white")
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            tooltip=[
+                alt.Tooltip("token:N", title="context vector"),
+                alt.Tooltip("of:N", title="of the query"),
+                alt.Tooltip("x:Q", title=x_title, format=".4f"),
+                alt.Tooltip("y:Q", title=y_title, format=".4f"),
+            ],
+        )
+    )
+    z_label = (
+        alt.Chart(alt.Data(name="z_label"))
+        .mark_text(align="left", dx=10, dy=14, fontSize=20 if projector else 15, fontWeight="bold")
+        .encode(x=x, y=y, text="token:N", color=colour)
+    )
+    origin = (
+        alt.Chart(alt.Data(name="origin"))
+        .mark_point(shape="cross", filled=True, size=80, color="#555555")
+        .encode(x=x, y=y, tooltip=alt.value("the origin (0, 0)"))
+    )
+    chart = (
+        alt.layer(hull, shafts, heads, labels, origin, diamonds, z_label)
+        .add_params(*params)
+        .properties(
+            title="Inputs as arrows from the origin; z lands inside the shaded hull",
+            width=size,
+            height=size,
+        )
+    )
+    return configure(chart).to_dict()
+
+
+def geometry_spec(
+    tokens: Sequence[str],
+    proj: Projection,
+    weights: Vector,
+    query: int,
+    show_all: bool,
+    size: int = 440,
+) -> dict:
+    """Inputs as arrows from the origin, their convex hull, the query and its context vector."""
+    qsup = sup(query + 1)
+    arrows = [
+        {
+            "token": t,
+            "x": p[0],
+            "y": p[1],
+            "x0": 0.0,
+            "y0": 0.0,
+            "weight": w,
+            "role": f"query x{qsup}" if j == query else "input x⁽ʲ⁾",
+            # the arrowhead's rotation: Vega's angle is clockwise from "up"
+            "angle": math.degrees(math.atan2(p[0], p[1])),
+        }
+        for j, (t, p, w) in enumerate(zip(tokens, proj.inputs, weights, strict=True))
+    ]
+    contexts = [
+        {
+            "token": f"z{sup(j + 1)}",
+            "of": t,
+            "x": p[0],
+            "y": p[1],
+            "role": f"context z{qsup}" if j == query else "other context vectors",
+        }
+        for j, (t, p) in enumerate(zip(tokens, proj.contexts, strict=True))
+        if show_all or j == query
+    ]
+    hull = [{"x": p[0], "y": p[1], "order": i} for i, p in enumerate(proj.hull)]
+    xs = [0.0, *(p[0] for p in proj.inputs), *(c["x"] for c in contexts)]
+    ys = [0.0, *(p[1] for p in proj.inputs), *(c["y"] for c in contexts)]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) * 1.2
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    spec = _geometry_template(
+        proj.x_title,
+        proj.y_title,
+        query,
+        tokens[query],
+        show_all,
+        size,
+        get_settings().projector,
+    )
+    data = {
+        "hull": hull,
+        "arrows": arrows,
+        "contexts": contexts,
+        "z_label": [c for c in contexts if c["of"] == tokens[query]],
+        "origin": [{"x": 0.0, "y": 0.0}],
+    }
+    bounds = (cx - span / 2, cx + span / 2, cy - span / 2, cy + span / 2)
+    return _fill(spec, data, dict(zip(GEOMETRY_PARAMS, bounds, strict=True)))
+
+
+# ---- reproduce this -------------------------------------------------------------------
+
+
+def reproduce_snippet(tokens: Sequence[str], inputs: Matrix, query: int, v: SimplifiedView) -> str:
+    """Self-contained notebook code (only torch) that recomputes this page, in the book's words."""
+    n = query + 1
+    width = max(len(repr(t)) for t in tokens)
+    rows = "\n".join(
+        f"        [{', '.join(repr(float(x)) for x in row)}],  # {t!r:<{width}} (x^{j + 1})"
+        for j, (t, row) in enumerate(zip(tokens, inputs, strict=True))
+    )
+    return f"""import torch
+
+inputs = torch.tensor(
+    [
+{rows}
+    ]
+)
+
+# Section 3.3.1: one query, {tokens[query]!r} (x^{n})
+query = inputs[{query}]
+attn_scores_{n} = torch.empty(inputs.shape[0])
+for i, x_i in enumerate(inputs):
+    attn_scores_{n}[i] = torch.dot(x_i, query)  # step 1: dot products
+print(attn_scores_{n})  # expect {fmt_vector(v.attn_scores[query])}
+
+attn_weights_{n} = torch.softmax(attn_scores_{n}, dim=0)  # step 2: softmax, sums to 1
+print(attn_weights_{n}, attn_weights_{n}.sum())  # expect {fmt_vector(v.attn_weights[query])}
+
+context_vec_{n} = torch.zeros(query.shape)
+for i, x_i in enumerate(inputs):
+    context_vec_{n} += attn_weights_{n}[i] * x_i  # step 3: weighted sum
+print(context_vec_{n})  # expect {fmt_vector(v.context_vecs[query])}
+
+# Section 3.3.2: every query at once
+attn_scores = inputs @ inputs.T
+attn_weights = torch.softmax(attn_scores, dim=-1)  # each row sums to 1
+all_context_vecs = attn_weights @ inputs
+print(all_context_vecs)
+"""
