@@ -132,6 +132,11 @@ class SelfAttentionTrace:
     scaled: bool
 
     @property
+    def dropped_fraction(self) -> float:
+        """The share of attention weights that dropout zeroed (0 without dropout)."""
+        return 0.0 if self.dropout_mask is None else self.dropout_mask.float().mean().item()
+
+    @property
     def temperature(self) -> float:
         """The softmax temperature that was used: sqrt(d_k) when scaled, else 1."""
         return math.sqrt(self.d_k) if self.scaled else 1.0

@@ -56,7 +56,8 @@ st.markdown(
 left, right = st.columns(2)
 with left:
     st.markdown("**mask** = `torch.triu(torch.ones(n, n), diagonal=1)` — 1 = hidden")
-    st.dataframe(charts.matrix_frame(compute.to_lists(causal.mask.int()), tokens, tokens))
+    mask = [[int(hidden) for hidden in row] for row in compute.to_lists(causal.mask)]
+    st.dataframe(charts.matrix_frame(mask, tokens, tokens))
 with right:
     st.markdown("**masked scores / √d_k** — `-inf` above the diagonal")
     masked = charts.matrix_frame(compute.to_lists(causal.masked_scores), tokens, tokens)
@@ -78,8 +79,11 @@ st.info(
 )
 show_source(causal_mask, apply_causal_mask, renormalized_causal_weights)
 
+
 # ---- 2. Dropout --------------------------------------------------------------------------
-if shown >= 2:
+@st.fragment
+def dropout_section() -> None:
+    """Its own fragment: moving the dropout controls reruns and redraws only this section."""
     st.header("2 · Dropout on the attention weights")
     c1, c2 = st.columns(2)
     dropout = c1.slider(
@@ -110,10 +114,10 @@ if shown >= 2:
     if dropout == 0:
         st.markdown("With p = 0 nothing is dropped: the weights are those of step 1.")
     else:
-        kept = 1 - float(dropped.dropout_mask.float().mean())
         st.markdown(
-            f"{kept:.0%} of the weights kept (expected {1 - dropout:.0%}); the kept ones are scaled "
-            f"by 1 / (1 - {dropout:g}) = **{1 / (1 - dropout):.3g}**, so rows sum to 1 *on average*."
+            f"{1 - dropped.dropped_fraction:.0%} of the weights kept (expected {1 - dropout:.0%}); "
+            f"the kept ones are scaled by 1 / (1 - {dropout:g}) = **{1 / (1 - dropout):.3g}**, so "
+            "rows sum to 1 *on average*."
         )
     show_heatmap(
         compute.to_lists(dropped.dropped_weights),
@@ -122,8 +126,15 @@ if shown >= 2:
     )
     show_source(dropout_mask, apply_dropout)
 
+
+if shown >= 2:
+    dropout_section()
+
+
 # ---- 3. Multi-head -----------------------------------------------------------------------
-if shown >= 3:
+@st.fragment
+def multihead_section() -> None:
+    """Its own fragment; changing the shared d_out reruns the whole page (step 1 uses it)."""
     st.header("3 · Multi-head attention")
     c1, c2, c3 = st.columns(3)
     d_out = c1.select_slider(
@@ -134,6 +145,8 @@ if shown >= 3:
         args=(PAGE, "d_out"),
         help="The output size of all heads together; shared with the scaled dot-product page.",
     )
+    if d_out != settings.d_out:
+        st.rerun()  # the causal section above uses d_out too
     heads = divisors(d_out)
     num_heads = c2.selectbox(
         "num_heads",
@@ -189,3 +202,7 @@ if shown >= 3:
         )
     show_source(MultiHeadAttention, multihead_trace)
     show_snippet(reproduce_snippet(settings.inputs, d_out, num_heads, int(mha_seed)))
+
+
+if shown >= 3:
+    multihead_section()
