@@ -146,7 +146,11 @@ def _heatmap_template(
     if with_text:
         text = base.mark_text(fontSize=sizes["cell"]).encode(
             text=alt.Text("value:Q", format=fmt),
-            color=alt.Color("text_color:N", scale=None),
+            # a condition, not a scale=None channel: Vega-Lite fails to merge a null colour
+            # scale with the rect layer's and the whole chart stays blank in the browser
+            color=alt.condition(
+                "datum.text_color === 'black'", alt.value("black"), alt.value("white")
+            ),
             tooltip=tooltip,
         )
         layers.append(text)
