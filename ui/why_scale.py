@@ -156,6 +156,17 @@ def temperature_curve(
     return tuple(points)
 
 
+@st.cache_data(**CACHE)
+def temperature_curves(
+    d_ks: tuple[int, ...], num_tokens: int, seed: int
+) -> tuple[tuple[TemperaturePoint, ...], ...]:
+    """``temperature_curve`` at every d_k of the sweep, computed together (~60 ms once).
+
+    Like the sweep, this depends only on num_tokens and seed, so moving d_k reads the cache.
+    """
+    return tuple(temperature_curve(d_k, num_tokens, seed) for d_k in d_ks)
+
+
 # ---- tables ---------------------------------------------------------------------------------
 
 Records = list[dict[str, Any]]
@@ -174,33 +185,35 @@ def times(ratio: float) -> str:
     return f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:.2f}×"
 
 
-def sweep_rows(sweep: Sequence[SaturationStats], d_k: int) -> Records:
-    """One row per d_k, unscaled beside scaled, 👉 on your d_k (the tables beside the charts)."""
-    rows = []
-    for dim in sorted({s.d_k for s in sweep}):
-        unscaled, scaled = by_d_k(sweep, dim)
-        rows.append(
-            {
-                "you": YOU if dim == d_k else "",
-                "d_k": dim,
-                "√d_k": math.sqrt(dim),
-                "std(q·k)": unscaled.raw_score_std,
-                "std(q·k/√d_k)": scaled.score_std,
-                "max weight, unscaled": unscaled.max_weight,
-                "max weight, scaled": scaled.max_weight,
-                "effective tokens, unscaled": unscaled.effective_tokens,
-                "effective tokens, scaled": scaled.effective_tokens,
-                "gradient, unscaled": unscaled.score_grad_norm,
-                "gradient, scaled": scaled.score_grad_norm,
-                "scaled / unscaled": times(scaled.score_grad_norm / unscaled.score_grad_norm),
-            }
-        )
-    return rows
+def spread_table(sweep: Sequence[SaturationStats], d_k: int) -> pd.DataFrame:
+    """Step 1's numbers: one row per d_k, 👉 on yours."""
+    pairs = [by_d_k(sweep, dim) for dim in D_KS]
+    return pd.DataFrame(
+        {
+            "you": [YOU if u.d_k == d_k else "" for u, _ in pairs],
+            "d_k": [u.d_k for u, _ in pairs],
+            "√d_k": [math.sqrt(u.d_k) for u, _ in pairs],
+            "std(q·k)": [u.raw_score_std for u, _ in pairs],
+            "std(q·k/√d_k)": [s.score_std for _, s in pairs],
+        }
+    )
 
 
-def table(rows: Records, columns: Sequence[str]) -> pd.DataFrame:
-    """Some columns of ``sweep_rows`` as a table (built directly: pandas indexing is slow)."""
-    return pd.DataFrame({column: [row[column] for row in rows] for column in columns})
+def measure_table(sweep: Sequence[SaturationStats], d_k: int, field: str) -> pd.DataFrame:
+    """``SaturationStats.<field>`` per d_k, unscaled beside scaled, 👉 on your d_k.
+
+    The gradient's table adds how many times larger the scaled gradient is.
+    """
+    pairs = [by_d_k(sweep, dim) for dim in D_KS]
+    data = {
+        "you": [YOU if u.d_k == d_k else "" for u, _ in pairs],
+        "d_k": [u.d_k for u, _ in pairs],
+        "unscaled": [getattr(u, field) for u, _ in pairs],
+        "scaled": [getattr(s, field) for _, s in pairs],
+    }
+    if field == "score_grad_norm":
+        data["ratio"] = [times(s.score_grad_norm / u.score_grad_norm) for u, s in pairs]
+    return pd.DataFrame(data)
 
 
 def curve_frame(curve: Sequence[TemperaturePoint], d_k: int, temperature: float) -> pd.DataFrame:
@@ -209,41 +222,43 @@ def curve_frame(curve: Sequence[TemperaturePoint], d_k: int, temperature: float)
 
     def note(t: float) -> str:
         notes = [YOU] if math.isclose(t, temperature) else []
-        notes += ["= √d_k"] if math.isclose(t, root) else []
-        notes += ["= 1, unscaled"] if t == 1.0 else []
+        notes += ["√d_k"] if math.isclose(t, root) else []
+        notes += ["1 (unscaled)"] if t == 1.0 else []
         return " ".join(notes)
 
     return pd.DataFrame(
         {
-            "you": [note(p.temperature) for p in curve],
             "T": [p.temperature for p in curve],
-            "max weight": [p.max_weight for p in curve],
-            "entropy (nats)": [p.entropy for p in curve],
+            "T is": [note(p.temperature) for p in curve],
             "effective tokens": [p.effective_tokens for p in curve],
+            "max weight": [p.max_weight for p in curve],
         }
     )
 
 
-def column_config() -> dict[str, Any]:
-    """Number formats of every table on the page."""
+TABLE_FORMATS = {"effective_tokens": "%.2f", "max_weight": "%.3f", "score_grad_norm": "%.2e"}
+
+
+def column_config(field: str | None = None) -> dict[str, Any]:
+    """Number formats of the page's tables (``field``: the measure in "unscaled"/"scaled")."""
     number = st.column_config.NumberColumn
-    return {
-        "you": st.column_config.TextColumn(width="small"),
-        "d_k": number(format="%d"),
-        "T": number(format="%.3g"),
+    config: dict[str, Any] = {
+        "you": st.column_config.TextColumn(width=44, help="👉 = your choice"),
+        "d_k": number(format="%d", width=60),
+        "T": number(format="%.3g", width=60),
+        "T is": st.column_config.TextColumn(width=120, help="👉 = your T"),
         "√d_k": number(format="%.2f"),
         "std(q·k)": number(format="%.2f"),
         "std(q·k/√d_k)": number(format="%.2f"),
         "max weight": number(format="%.3f"),
-        "max weight, unscaled": number(format="%.3f"),
-        "max weight, scaled": number(format="%.3f"),
         "entropy (nats)": number(format="%.3f"),
         "effective tokens": number(format="%.2f"),
-        "effective tokens, unscaled": number(format="%.2f"),
-        "effective tokens, scaled": number(format="%.2f"),
-        "gradient, unscaled": number(format="%.2e"),
-        "gradient, scaled": number(format="%.2e"),
     }
+    if field is not None:
+        config["unscaled"] = number(format=TABLE_FORMATS[field])
+        config["scaled"] = number(format=TABLE_FORMATS[field])
+        config["ratio"] = st.column_config.TextColumn(help="scaled / unscaled")
+    return config
 
 
 # ---- charts ---------------------------------------------------------------------------------
@@ -252,7 +267,7 @@ def column_config() -> dict[str, Any]:
 # every dataset into Arrow: a rerun must stay near 60 ms. So each chart's *shape* is built once
 # with Altair (named data, the lab's font sizes through ``charts.configure``), turned into a
 # Vega-Lite dict and cached; a rerun copies that dict and writes the data into it as inline
-# values (~1 ms). Pages draw the result with ``st.vega_lite_chart(spec=...)``.
+# values (~1 ms). Pages draw the result with ``ui.charts.show(spec)``.
 
 
 def _projector() -> bool:
@@ -292,6 +307,12 @@ def _fill(template: dict, data: Mapping[str, Records], title: str | None = None)
     """A fresh copy of a cached chart spec, with its data (and title) filled in."""
     spec = copy.deepcopy(template)
     _inline(spec, data)
+    # Altair hoists data shared by all layers to the top, where Streamlit would convert it to
+    # Arrow on every rerun; handing it down to the layers keeps it inline (and cheap).
+    if "data" in spec and "layer" in spec:
+        shared = spec.pop("data")
+        for layer in spec["layer"]:
+            layer.setdefault("data", shared)
     if title is not None:
         spec["title"] = title
     return spec
@@ -354,12 +375,13 @@ def _bars_template(color: str, labels: bool, projector: bool) -> dict:
     color_enc = alt.Color(
         "version:N", title=None, scale=alt.Scale(range=[color]), legend=alt.Legend(orient="top")
     )
-    chart = base.mark_bar().encode(x=x, y=y, color=color_enc, tooltip=tooltip)
+    # always a layer, so the data stays inline in the spec (see _inline)
+    chart = alt.layer(base.mark_bar().encode(x=x, y=y, color=color_enc, tooltip=tooltip))
     if labels:
         text = base.mark_text(dy=-8, fontSize=charts.font_sizes()["cell"]).encode(
             x=x, y=y, text=alt.Text("weight:Q", format=".2f"), tooltip=tooltip
         )
-        chart = chart + text
+        chart += text
     return _to_spec(chart.properties(title="-", height=_height(projector)))
 
 
@@ -413,7 +435,7 @@ def _spread_template(projector: bool) -> dict:
         )
     )
     chart = (lines + _d_k_rule()).properties(
-        title="The spread of q·k grows like √d_k; divided by √d_k it stays at 1",
+        title="std of q·k grows like √d_k; scaled, it stays 1",
         height=_height(projector),
     )
     return _to_spec(chart)
@@ -428,12 +450,14 @@ def spread_chart(sweep: Sequence[SaturationStats], d_k: int) -> dict:
 @st.cache_resource(show_spinner=False)
 def _sweep_template(measure: str, y_title: str, log_y: bool, fmt: str, projector: bool) -> dict:
     scale = alt.Scale(type="log", base=10) if log_y else alt.Scale(zero=True)
+    # a log axis labels powers of ten only (its default draws a grid line at every 2, 3, ... 9)
+    axis = alt.Axis(values=[10.0**-i for i in range(9)], format="~e") if log_y else alt.Axis()
     lines = (
         alt.Chart(alt.NamedData(name="lines"))
         .mark_line(point=True)
         .encode(
             x=_d_k_axis(),
-            y=alt.Y("value:Q", title=y_title, scale=scale),
+            y=alt.Y("value:Q", title=y_title, scale=scale, axis=axis),
             color=alt.Color(
                 "series:N",
                 title=None,
@@ -509,6 +533,11 @@ def _temperature_template(projector: bool) -> dict:
             tooltip=[alt.Tooltip("mark:N", title="rule"), alt.Tooltip("T:Q", format=".3g")],
         )
     )
+    rules += (
+        alt.Chart(alt.NamedData(name="marks"))
+        .mark_text(align="left", dx=5, dy=-4, angle=0, fontWeight="bold")
+        .encode(x="T:Q", y=alt.value(100), text="label:N")
+    )
     point = (
         alt.Chart(alt.NamedData(name="you"))
         .mark_point(shape="diamond", size=260, filled=True, color="black")
@@ -534,8 +563,12 @@ def temperature_chart(
     data = {
         "curve": points,
         "marks": [
-            {"T": 1.0, "mark": TEMPERATURE_MARKS[0]},
-            {"T": math.sqrt(d_k), "mark": TEMPERATURE_MARKS[1]},
+            {"T": 1.0, "mark": TEMPERATURE_MARKS[0], "label": "T = 1"},
+            {
+                "T": math.sqrt(d_k),
+                "mark": TEMPERATURE_MARKS[1],
+                "label": f"√d_k = {format_temperature(math.sqrt(d_k))}" if d_k > 1 else "",
+            },
         ],
         "you": [p for p in points if math.isclose(p["T"], temperature)],
         "uniform": [{"y": num_tokens, "label": f"uniform: all {num_tokens} keys"}],
@@ -543,7 +576,7 @@ def temperature_chart(
     return _fill(
         _temperature_template(_projector()),
         data,
-        title=f"Effective tokens against temperature at d_k = {d_k} (◆ = your T)",
+        title=f"Effective tokens against T at d_k = {d_k} (◆ = your T)",
     )
 
 
