@@ -343,3 +343,10 @@ def test_why_scale_in_chromium(server: str, page) -> None:
     assert_no_exception(page)
     assert first_metric.inner_text() == f"{stats(128)[0].raw_score_std:.2f}"
     assert "d_k=128" in page.url  # the link now shares d_k = 128
+
+
+def test_reset_also_resets_url_bound_controls() -> None:
+    at = run_page("pages/4_Why_scale.py")
+    at.select_slider(key="d_k").set_value(256).run()
+    at.sidebar.button[0].click().run()
+    assert at.select_slider(key="d_k").value == 64

@@ -13,6 +13,11 @@ from ui.inputs import Matrix
 
 CACHE = {"max_entries": 512, "show_spinner": False}
 
+# The lab's tensors are tiny: one thread per op beats two threads fighting over two cores, and
+# leaves the other core to the other students' sessions (measured: a sweep took 66 ms on one
+# thread, 1.2 s on two while the machine was busy).
+torch.set_num_threads(1)
+
 
 def tensor(matrix: Matrix) -> torch.Tensor:
     """A plain matrix (tuple of rows) as a float32 tensor."""

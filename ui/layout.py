@@ -147,8 +147,7 @@ def _sidebar(page_id: str) -> None:
         )
         st.button(
             "Reset to the book's example",
-            on_click=_reset,
-            args=(page_id,),
+            on_click=state.reset,
             help="Back to 'Your journey starts with one step', seed 123, d_out = 2.",
             width="stretch",
         )
@@ -156,13 +155,6 @@ def _sidebar(page_id: str) -> None:
             "🔗 **Share:** the address bar always holds this state (tokens, embeddings, seeds, "
             "d_out, scaling). Copy it to share exactly what you see."
         )
-
-
-def _reset(page_id: str) -> None:
-    state.reset()
-    for name in list(st.session_state.keys()):
-        if name.startswith("w."):
-            del st.session_state[name]
 
 
 def stepper(page_id: str, steps: tuple[str, ...]) -> int:

@@ -122,11 +122,16 @@ def bump_editor_version() -> None:
 
 
 def reset() -> None:
-    """Back to the book's example: drop every shared setting and every widget value."""
+    """Back to the book's example: drop every shared setting and every widget value.
+
+    Widgets bound to the URL (``bind="query-params"``, keyed by their parameter name) are
+    dropped too, which takes their parameters out of the address bar.
+    """
+    version = editor_version()
     for name in list(st.session_state.keys()):
-        if name.startswith(_PREFIX) and name != "lab.url_read":
+        if name != "lab.url_read":
             del st.session_state[name]
-    bump_editor_version()
+    st.session_state["lab.editor_version"] = version + 1
 
 
 def sync_widget(page: str, name: str, setting: str | None = None) -> None:
