@@ -129,7 +129,7 @@ def query_picker(page_id: str, label: str = "Query token") -> int:
     st.selectbox(
         label,
         options,
-        format_func=lambda i: f"{settings.tokens[i]}  (x⁽{i + 1}⁾)",
+        format_func=lambda i: f"{settings.tokens[i]}  (token {i + 1})",
         key=wkey,
         on_change=lambda: state.update(query=st.session_state[wkey]),
         help="The token whose attention we follow step by step. The book uses 'journey', x⁽²⁾.",

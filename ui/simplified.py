@@ -24,11 +24,10 @@ from attention.simplified import (
     naive_attention_weights,
     simplified_self_attention,
 )
-from ui import charts
 from ui.charts import configure
 from ui.compute import CACHE, tensor
 from ui.inputs import Matrix
-from ui.state import get_settings, widget_key
+from ui.state import LabSettings, get_settings, widget_key
 
 Vector = tuple[float, ...]
 
@@ -114,7 +113,7 @@ def safe_exp(value: float) -> float:
         return math.inf
 
 
-def is_book_query(settings) -> bool:
+def is_book_query(settings: LabSettings) -> bool:
     """The book's printed values apply: its inputs and its query, 'journey'."""
     return settings.is_book_state and settings.query == BOOK_QUERY
 
@@ -126,10 +125,10 @@ def book_values(name: str) -> Vector:
 # ---- formulas -------------------------------------------------------------------------
 
 
-def _num(value: float) -> str:
-    """A number as typed (0.43, 1e+06), negatives bracketed so products read clearly."""
+def _num(value: float, bracket: bool = True) -> str:
+    """A number as typed (0.43, 1e6), negatives bracketed so that products read clearly."""
     text = f"{value:.4g}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
-    return f"({text})" if value < 0 else text
+    return f"({text})" if value < 0 and bracket else text
 
 
 def _chunks(terms: list[str], per_line: int) -> list[str]:
@@ -160,7 +159,7 @@ def weighted_sum_latex(
 ) -> str:
     """z⁽ⁱ⁾ = Σ_j α_ij x⁽ʲ⁾ with the numbers in: one line per input."""
     terms = [
-        f"{w:.4f} \\cdot [{', '.join(_num(v) for v in x)}]"
+        f"{w:.4f} \\cdot [{', '.join(_num(v, bracket=False) for v in x)}]"
         for w, x in zip(weights, inputs, strict=True)
     ]
     shown = terms[:max_terms]
@@ -229,6 +228,15 @@ def sums_table(weights: Matrix, tokens: Sequence[str]) -> pa.Table:
     return table([*tokens[:n], " column sum"], columns, label=" query \\ key")
 
 
+def row_col_sums_table(weights: Matrix, tokens: Sequence[str]) -> pa.Table:
+    """For each token: the sum of its row (as a query) and of its column (as a key)."""
+    columns = {
+        "row sum": [math.fsum(row) for row in weights],
+        "column sum": [math.fsum(row[j] for row in weights) for j in range(len(tokens))],
+    }
+    return table(tokens, columns, label="token")
+
+
 def matrix_table(values: Matrix, row_labels: Sequence[str], col_labels: Sequence[str]) -> pa.Table:
     """``charts.matrix_frame`` as an Arrow table: the numbers beside a heatmap."""
     columns = {c: [row[j] for row in values] for j, c in enumerate(col_labels)}
@@ -260,7 +268,7 @@ def show_table(data: pa.Table) -> None:
         hide_index=True,
         column_config={
             label: st.column_config.TextColumn(label, pinned=True),
-            **{c: st.column_config.NumberColumn(c, format="%.4f") for c in numbers},
+            **{c: st.column_config.NumberColumn(c, format="%.4f", width="small") for c in numbers},
         },
     )
 
@@ -331,6 +339,17 @@ def axis_picker(page: str, name: str, label: str, default: int, options: list[in
 # dict, and each rerun only drops the current numbers into ``datasets`` (and ``params``).
 
 
+# Streamlit's default "fit" squeezes titles, legends and axes into the given height; with
+# "fit-x" the width follows the page and the height is the plot's own.
+FIT_X = {"type": "fit-x", "contains": "padding"}
+FIT = {"type": "fit", "contains": "padding"}
+
+
+def _sized(spec: dict, autosize: dict) -> dict:
+    spec["autosize"] = autosize
+    return spec
+
+
 def _fill(spec: dict, data: dict[str, list[dict]], params: dict[str, float] | None = None) -> dict:
     """The cached spec (a fresh copy: st.cache_data hands out copies) with these numbers in."""
     # Arrow tables go to the browser as they are (a list of dicts would pass through pandas)
@@ -341,94 +360,6 @@ def _fill(spec: dict, data: dict[str, list[dict]], params: dict[str, float] | No
     return spec
 
 
-def nice_domain(values: Matrix, diverging: bool) -> tuple[float, float]:
-    """A colour domain covering ``values``, rounded outwards to 2 significant digits.
-
-    Rounded, it stays the same while a student nudges a number, so the chart's cached shape
-    is reused; the colours still span the data.
-    """
-    flat = [x for row in values for x in row if math.isfinite(x)] or [0.0, 1.0]
-    low, high = min(flat), max(flat)
-    if diverging:
-        bound = _round_up(max(abs(low), abs(high), 1e-9))
-        return (-bound, bound)
-    low = 0.0 if low >= 0 else -_round_up(-low)
-    high = _round_up(high) if high > 0 else 0.0
-    return (low, high) if high > low else (low - 0.5, high + 0.5)
-
-
-def _round_up(x: float) -> float:
-    """Round a positive number up to 2 significant digits: 1.495 -> 1.5, 0.6515 -> 0.66."""
-    if x <= 0:
-        return 0.0
-    step = 10 ** (math.floor(math.log10(x)) - 1)
-    return math.ceil(x / step - 1e-9) * step
-
-
-@st.cache_data(**CACHE)
-def _heatmap_template(
-    shape_values: Matrix,
-    row_labels: tuple[str, ...],
-    col_labels: tuple[str, ...],
-    options: tuple[tuple[str, object], ...],
-    projector: bool,  # charts.heatmap reads it from the settings: part of the cache key
-) -> dict:
-    return charts.heatmap(shape_values, row_labels, col_labels, **dict(options)).to_dict()
-
-
-def heatmap_spec(
-    values: Matrix,
-    row_labels: Sequence[str],
-    col_labels: Sequence[str],
-    *,
-    title: str,
-    x_title: str,
-    y_title: str,
-    value_title: str,
-    domain: tuple[float, float] | None = None,
-    diverging: bool = False,
-    highlight_row: int | None = None,
-    fmt: str = ".2f",
-) -> dict:
-    """``ui.charts.heatmap`` as a Vega-Lite dict, built once per shape and refilled per rerun.
-
-    Every dataset of ``charts.heatmap`` is its long-form table (row, column, value,
-    row_token, col_token) or a subset of its cells (the outlined query row); each is refilled
-    with the same cells of the current values. A test checks this against a fresh build.
-    """
-    domain = domain or nice_domain(values, diverging)
-    options = (
-        ("title", title),
-        ("x_title", x_title),
-        ("y_title", y_title),
-        ("value_title", value_title),
-        ("diverging", diverging),
-        ("domain", tuple(domain)),
-        ("highlight_row", highlight_row),
-        ("fmt", fmt),
-    )
-    shape = tuple((0.0,) * len(col_labels) for _ in row_labels)
-    spec = _heatmap_template(
-        shape, tuple(row_labels), tuple(col_labels), options, get_settings().projector
-    )
-
-    def cell(i: int, j: int) -> dict:  # one row of charts.long_form
-        value = float(values[i][j])
-        return {
-            "row": i,
-            "column": j,
-            "value": value,
-            "row_token": row_labels[i],
-            "col_token": col_labels[j],
-        }
-
-    data = {
-        name: [cell(r["row"], r["column"]) for r in rows]
-        for name, rows in spec.get("datasets", {}).items()
-    }
-    return _fill(spec, data)
-
-
 @st.cache_data(**CACHE)
 def _scores_template(tokens: tuple[str, ...], query_token: str, projector: bool) -> dict:
     shown = ("spelled out above", "other keys")
@@ -437,7 +368,10 @@ def _scores_template(tokens: tuple[str, ...], query_token: str, projector: bool)
         .mark_bar()
         .encode(
             x=alt.X(
-                "key:N", sort=list(tokens), title="key token x⁽ʲ⁾", axis=alt.Axis(labelAngle=-40)
+                "key:N",
+                sort=list(tokens),
+                title="key token x⁽ʲ⁾",
+                axis=alt.Axis(labelAngle=-40, labelOverlap=False),
             ),
             y=alt.Y("score:Q", title=f"score ω = {query_token} · key"),
             color=alt.Color(
@@ -453,7 +387,7 @@ def _scores_template(tokens: tuple[str, ...], query_token: str, projector: bool)
         )
         .properties(title=f"Attention scores of the query '{query_token}'", height=230)
     )
-    return configure(chart).to_dict()
+    return _sized(configure(chart).to_dict(), FIT_X)
 
 
 def scores_spec(tokens: Sequence[str], scores: Vector, key: int, query_token: str) -> dict:
@@ -476,7 +410,10 @@ def _weights_template(tokens: tuple[str, ...], query_token: str, projector: bool
         .mark_bar()
         .encode(
             x=alt.X(
-                "key:N", sort=list(tokens), title="key token x⁽ʲ⁾", axis=alt.Axis(labelAngle=-40)
+                "key:N",
+                sort=list(tokens),
+                title="key token x⁽ʲ⁾",
+                axis=alt.Axis(labelAngle=-40, labelOverlap=False),
             ),
             xOffset=alt.XOffset("method:N", sort=list(WEIGHT_KINDS)),
             y=alt.Y("weight:Q", title="attention weight α"),
@@ -484,7 +421,7 @@ def _weights_template(tokens: tuple[str, ...], query_token: str, projector: bool
                 "method:N",
                 title="normalised by",
                 scale=alt.Scale(domain=list(WEIGHT_KINDS), range=[BLUE, ORANGE]),
-                legend=alt.Legend(orient="top"),
+                legend=alt.Legend(orient="top", direction="vertical"),
             ),
             tooltip=[
                 alt.Tooltip("key:N", title="key"),
@@ -492,9 +429,9 @@ def _weights_template(tokens: tuple[str, ...], query_token: str, projector: bool
                 alt.Tooltip("weight:Q", title="weight", format=".4f"),
             ],
         )
-        .properties(title=f"Weights of '{query_token}': softmax vs score / sum", height=250)
+        .properties(title=f"Attention weights of '{query_token}'", height=250)
     )
-    return configure(chart).to_dict()
+    return _sized(configure(chart).to_dict(), FIT_X)
 
 
 def weights_spec(
@@ -553,7 +490,7 @@ def _contributions_template(
     chart = alt.layer(bars, ticks).properties(
         title=f"z of '{query_token}', input by input (black tick = the sum)", height=270
     )
-    return configure(chart).to_dict()
+    return _sized(configure(chart).to_dict(), FIT_X)
 
 
 def contributions_spec(
@@ -689,7 +626,7 @@ def geometry_verdict(proj: "Projection", query: int, query_token: str) -> str:
     return f"⚠️ z{sup(query + 1)} at {where} looks outside the hull: a rounding effect."
 
 
-GEOMETRY_PARAMS = ("x_lo", "x_hi", "y_lo", "y_hi")
+GEOMETRY_PARAMS = ("x_c", "y_c", "half")
 
 
 @st.cache_data(**CACHE)
@@ -709,9 +646,15 @@ def _geometry_template(
         roles.append("other context vectors")
         palette.append("#555555")
     params = [alt.param(name=name, value=0.0) for name in GEOMETRY_PARAMS]
-    # equal scales on both axes (set per rerun through the params), so angles are true
-    x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=alt.ExprRef("[x_lo, x_hi]"), nice=False))
-    y = alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=alt.ExprRef("[y_lo, y_hi]"), nice=False))
+    # Equal scales on both axes whatever the chart's width, so angles on screen are true:
+    # the data's centre and half-span come in as params, and the longer side of the plot
+    # (Vega's width/height signals) gets the wider domain.
+    x_half = "half * max(1, width / height)"
+    y_half = "half * max(1, height / width)"
+    x_domain = alt.ExprRef(f"[x_c - {x_half}, x_c + {x_half}]")
+    y_domain = alt.ExprRef(f"[y_c - {y_half}, y_c + {y_half}]")
+    x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=x_domain, nice=False))
+    y = alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=y_domain, nice=False))
     colour = alt.Color(
         "role:N",
         title="",
@@ -787,12 +730,11 @@ def _geometry_template(
         alt.layer(hull, shafts, heads, labels, origin, diamonds, z_label)
         .add_params(*params)
         .properties(
-            title="Inputs as arrows from the origin; z lands inside the shaded hull",
-            width=size,
+            title=f"The inputs as arrows from the origin, and z{qsup}",
             height=size,
         )
     )
-    return configure(chart).to_dict()
+    return _sized(configure(chart).to_dict(), FIT)
 
 
 def geometry_spec(
@@ -851,8 +793,7 @@ def geometry_spec(
         "z_label": [c for c in contexts if c["of"] == tokens[query]],
         "origin": [{"x": 0.0, "y": 0.0}],
     }
-    bounds = (cx - span / 2, cx + span / 2, cy - span / 2, cy + span / 2)
-    return _fill(spec, data, dict(zip(GEOMETRY_PARAMS, bounds, strict=True)))
+    return _fill(spec, data, {"x_c": cx, "y_c": cy, "half": span / 2})
 
 
 # ---- reproduce this -------------------------------------------------------------------
