@@ -73,7 +73,7 @@ PAGES: tuple[Page, ...] = (
     ),
     Page(
         "pages/5_Causal_and_multi_head.py",
-        "Causal mask and multi-head",
+        "Masks, dropout, heads",
         "🎭",
         "3.5-3.6",
         "Hide the future with a causal mask, drop weights with dropout, split d_out into heads.",

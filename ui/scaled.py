@@ -4,11 +4,9 @@ What only this page needs, kept out of the page file (layout only) and out of th
 its own options (causal mask, dropout), the weight-parameter controls (seeds, re-roll, d_out,
 hand edits), the plain-list view of one self-attention pass, the "what changed?" tracker that
 makes *weight parameters* versus *attention weights* visible, the book comparison, the
-notebook snippet and a fast path for the heatmaps.
+notebook snippet.
 """
 
-import copy
-import functools
 import math
 import secrets
 import zlib
@@ -16,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -497,7 +494,7 @@ def _detail(cause: str, old: Any, new: Any) -> str:
         flips = [n for n, a, b in zip(names, old, new, strict=True) if a != b]
         return "you changed " + ", ".join(flips)
     if cause == "query":
-        return "another query token"
+        return f"you picked another query token ({old + 1} → {new + 1})"
     return "you changed the token embeddings"
 
 
@@ -666,93 +663,6 @@ def functions_that_ran(settings: state.LabSettings, options: Options) -> tuple:
     return tuple(CORE_FUNCTIONS[n] for n in names)
 
 
-# ---- heatmaps: ui.charts.heatmap, rebuilt from a cached template ------------------------
-#
-# Building an Altair chart and validating it costs about 60 ms, and this page draws up to ten:
-# far over the 60 ms budget of a rerun. The spec of ``charts.heatmap`` depends on the numbers
-# only through the data, the colour domain and the text-colour threshold, so we build it once
-# per shape (cached) and put in the new numbers and labels: about 2 ms per chart.
-# tests/test_page_scaled.py checks that the result equals ``charts.heatmap(...).to_dict()``.
-
-
-def _template(
-    n_rows: int, n_cols: int, projector: bool, options: tuple[tuple[str, Any], ...]
-) -> dict:
-    """A fresh copy of the heatmap spec for this shape and these options."""
-    return copy.deepcopy(_cached_template(n_rows, n_cols, projector, options))
-
-
-@functools.lru_cache(maxsize=256)  # keys are small tuples: cheaper than st.cache_data's hashing
-def _cached_template(
-    n_rows: int, n_cols: int, projector: bool, options: tuple[tuple[str, Any], ...]
-) -> dict:
-    del projector  # part of the cache key: charts.heatmap reads it from the settings
-    rows = [f"r{i}" for i in range(n_rows)]
-    cols = [f"c{j}" for j in range(n_cols)]
-    zeros = [[0.0] * n_cols for _ in range(n_rows)]
-    spec = charts.heatmap(zeros, rows, cols, **dict(options)).to_dict()
-    if spec.get("config", {}).get("view") == {"continuousWidth": 300, "continuousHeight": 300}:
-        del spec["config"]["view"]  # Altair's default theme, which st.altair_chart drops too
-    return spec
-
-
-def auto_domain(values: Sequence[Sequence[float]], diverging: bool) -> tuple[float, float]:
-    """The colour domain ``charts.heatmap`` picks when none is given."""
-    finite = [v for row in values for v in row if math.isfinite(v)]
-    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
-    if diverging:
-        bound = max(abs(low), abs(high), 1e-9)
-        low, high = -bound, bound
-    return (low, high) if high > low else (low - 0.5, high + 0.5)
-
-
-def heatmap_spec(
-    values: Sequence[Sequence[float]],
-    row_labels: Sequence[str],
-    col_labels: Sequence[str],
-    **options: Any,
-) -> dict:
-    """The Vega-Lite spec of ``charts.heatmap(values, row_labels, col_labels, **options)``.
-
-    Draw it with ``st.vega_lite_chart(spec, width="content")``.
-    """
-    values = [[float(v) for v in row] for row in values]
-    spec = _template(
-        len(row_labels), len(col_labels), state.get_settings().projector, tuple(options.items())
-    )
-    diverging = bool(options.get("diverging", False))
-    domain = options.get("domain") or auto_domain(values, diverging)
-    records = [
-        {"row": i, "column": j, "value": v, "row_token": row_labels[i], "col_token": col_labels[j]}
-        for i, row in enumerate(values)
-        for j, v in enumerate(row)
-    ]
-    datasets: dict[str, list] = {}
-    highlight = options.get("highlight_row")
-    for k, layer in enumerate(spec["layer"]):
-        encoding = layer["encoding"]
-        encoding["x"]["sort"] = list(col_labels)
-        encoding["y"]["sort"] = list(row_labels)
-        name = layer.get("data", spec.get("data"))["name"]  # Altair hoists shared data
-        if highlight is not None and k == len(spec["layer"]) - 1:
-            datasets[name] = [r for r in records if r["row"] == highlight]
-        else:
-            datasets[name] = records
-        if k == 0:
-            encoding["color"]["scale"]["domain"] = list(domain)
-        elif layer["mark"]["type"] == "text":
-            encoding["color"]["condition"]["test"] = _dark_text_test(domain, diverging)
-    spec["datasets"] = datasets
-    return spec
-
-
-def _dark_text_test(domain: Sequence[float], diverging: bool) -> str:
-    """The same expression ``charts.heatmap`` writes: dark text on light cells."""
-    mid = (domain[0] + domain[1]) / 2
-    expr = alt.datum.value > mid if not diverging else abs(alt.datum.value) < (domain[1] - mid) / 2
-    return repr(expr)
-
-
 # ---- small tables and sentences for the page --------------------------------------------
 
 
@@ -761,14 +671,10 @@ def fmt_vector(values: Sequence[float]) -> str:
 
 
 def table_frame(
-    values: Sequence[Sequence[float]],
-    rows: Sequence[str],
-    cols: Sequence[str],
-    mark: int | None = None,
+    values: Sequence[Sequence[float]], rows: Sequence[str], cols: Sequence[str]
 ) -> pd.DataFrame:
-    """A matrix with labelled rows and columns (for the weight editors)."""
-    labels = [f"▶ {r}" if i == mark else r for i, r in enumerate(rows)]
-    return charts.matrix_frame(values, labels, cols)
+    """A matrix with labelled rows and columns (the data of a weight editor)."""
+    return charts.matrix_frame(values, rows, cols)
 
 
 def arrow_table(
@@ -778,13 +684,16 @@ def arrow_table(
     mark: int | None = None,
     corner: str = "token",
 ) -> pa.Table:
-    """The numbers beside a heatmap, rounded to 4 decimals: the first column names the rows,
-    and the row ``mark`` (the query) gets a ▶. Built with pyarrow directly: a pandas frame
-    costs about 1.5 ms per table, this about 0.1 ms."""
+    """The numbers beside a heatmap, rounded to 4 decimals, for ``st.table``.
+
+    The first column names the rows and the row ``mark`` (the query) gets a ▶. A static table
+    sizes its columns to the numbers (a data frame cuts the last ones off in half a page) and
+    keeps them in the page's text. Built with pyarrow directly: about 0.1 ms, a pandas frame
+    about 1.5 ms.
+    """
     while corner in cols:
         corner += " "
-    labels = [f"▶ {r}" if i == mark else r for i, r in enumerate(rows)]
-    columns: dict[str, list] = {corner: labels}
+    columns: dict[str, list] = {corner: [f"▶ {r}" if i == mark else r for i, r in enumerate(rows)]}
     for j, c in enumerate(cols):
         columns[c] = [round(row[j], 4) if math.isfinite(row[j]) else row[j] for row in values]
     return pa.table(columns)
@@ -885,17 +794,17 @@ def change_summary(change: Change | None) -> ChangeSummary:
             f"{n}: {what}" for n, what in changed.items()
         )
         params_short = "· changed by your last change"
-        params_toast = "weight parameters changed"
+        params_toast = "parameters changed"
     else:
         params = ":gray-badge[unchanged ✔] by your last change"
         params_short = "· unchanged by your last change ✔"
-        params_toast = "weight parameters unchanged ✔"
+        params_toast = "parameters unchanged ✔"
     if change.attn_reshaped:
         attention = f":orange-badge[recomputed] new shape {change.attn_reshaped}"
-        attention_toast = "attention weights recomputed"
+        attention_toast = "attention weights reshaped"
     elif change.attn_delta:
         attention = f":orange-badge[changed] Δ max {change.attn_delta:.4f}"
-        attention_toast = f"attention weights changed Δ max {change.attn_delta:.4f}"
+        attention_toast = f"attention weights Δ max {change.attn_delta:.2f}"
     else:
         attention = ":gray-badge[unchanged ✔] by your last change"
         attention_toast = "attention weights unchanged ✔"
@@ -906,9 +815,8 @@ def change_summary(change: Change | None) -> ChangeSummary:
         if not (change.attn_reshaped or change.attn_delta)
         else "· changed by your last change"
     )
-    what = WHAT_CHANGES_WHEN[change.cause][0]
     return ChangeSummary(
-        f"you {what}: {change.detail}.",
+        f"{change.detail} (👉 lit up in the table below).",
         params,
         attention,
         params_short,
@@ -932,26 +840,3 @@ def rules_frame(change: Change | None) -> pd.DataFrame:
         else:
             rows.append({"when you…": what, "weight parameters": params, "attention weights": attn})
     return pd.DataFrame(rows)
-
-
-def arrow_datasets(spec: dict) -> dict:
-    """The spec with its datasets as Arrow IPC bytes, which Streamlit sends as they are
-    (a list of records would go through pandas first: about 2 ms per chart)."""
-    for name, records in spec.get("datasets", {}).items():
-        table = pa.Table.from_pylist(records, schema=_RECORD_SCHEMA)
-        sink = pa.BufferOutputStream()
-        with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
-            writer.write_table(table)
-        spec["datasets"][name] = sink.getvalue().to_pybytes()
-    return spec
-
-
-_RECORD_SCHEMA = pa.schema(
-    [
-        ("row", pa.int64()),
-        ("column", pa.int64()),
-        ("value", pa.float64()),
-        ("row_token", pa.string()),
-        ("col_token", pa.string()),
-    ]
-)

@@ -1,0 +1,405 @@
+"""Section 3.4, scaled dot-product attention: trainable W_query, W_key, W_value, every step live.
+
+Options from section 3.5: the causal mask and dropout. Layout only: the numbers come from the
+cached core (ui.compute) through ui.scaled, which also holds this page's callbacks.
+"""
+
+import streamlit as st
+
+from ui import charts, state
+from ui import scaled as glue
+from ui.editor import embeddings_editor, query_picker
+from ui.layout import page_setup, prose, show_snippet, show_source, stepper
+from ui.state import MAX_D_OUT, MAX_SEED, get_settings
+
+PAGE = glue.PAGE
+STEPS = (
+    "Weight parameters W_query, W_key, W_value",
+    "Queries, keys, values",
+    "Attention scores",
+    "Scale by √d_k",
+    "Attention weights: softmax",
+    "Context vectors",
+)
+PARAMS_BADGE = ":blue-badge[weight parameters · learned]"
+ATTN_BADGE = ":orange-badge[attention weights · computed per input]"
+
+settings = page_setup("Scaled dot-product attention", PAGE)
+st.title("🔷 Scaled dot-product attention")
+st.caption(
+    "Section 3.4 of *Build a Large Language Model (From Scratch)*, with the causal mask and "
+    "dropout of 3.5 as options · tokens, embeddings, seeds, d_out and scaling are shared with "
+    "the other pages"
+)
+prose("scaled/intro")
+
+
+def heatmap(values: list, rows: list[str], cols: list[str], **options: object) -> None:
+    charts.show(charts.heatmap(values, rows, cols, **options))
+
+
+def table(
+    values: list, rows: list[str], cols: list[str], mark: int | None = None, corner: str = "token"
+) -> None:
+    """The exact numbers beside a chart (the query's row marked ▶)."""
+    st.table(glue.arrow_table(values, rows, cols, mark, corner), hide_index=True)
+
+
+def heatmap_and_table(values: list, rows: list[str], cols: list[str], **options: object) -> None:
+    chart_col, table_col = st.columns([1, 1], gap="medium")
+    with chart_col:
+        heatmap(values, rows, cols, **options)
+    with table_col:
+        table(values, rows, cols, options.get("highlight_row"))
+
+
+# ---- the controls -----------------------------------------------------------------------
+st.header("Your controls")
+inputs_col, params_col = st.columns([1, 1], gap="large")
+with inputs_col:
+    st.subheader("① The input: token embeddings")
+    st.markdown(":orange-badge[changes the attention weights, never the weight parameters]")
+    embeddings_editor(PAGE)
+    query_picker(PAGE, label="Query token: whose attention do we follow?")
+
+with params_col:
+    settings = get_settings()
+    options = glue.get_options()
+    st.subheader("② The weight parameters")
+    st.markdown(":blue-badge[learned: change only with the seed, d_out or your edits]")
+    st.toggle(
+        "One seed per matrix",
+        key=glue.option_key("per_matrix_seeds"),
+        on_change=glue.on_seed_mode,
+        help="Off: one seed draws W_query, W_key and W_value in turn, as in the book. "
+        "On: each matrix gets its own seed (and keeps its place in the draw order).",
+    )
+    if options.per_matrix_seeds:
+        for index, (label, col) in enumerate(zip(glue.SEED_LABELS, st.columns(3), strict=True)):
+            col.number_input(
+                f"seed of W_{label}",
+                min_value=0,
+                max_value=MAX_SEED,
+                step=1,
+                key=glue.bind(f"seed_{label}", settings.qkv_seeds[index]),
+                on_change=glue.on_matrix_seed,
+                args=(index,),
+            )
+    else:
+        st.number_input(
+            "seed (torch.manual_seed)",
+            min_value=0,
+            max_value=MAX_SEED,
+            step=1,
+            key=glue.bind("seed", settings.qkv_seeds[0]),
+            on_change=glue.on_single_seed,
+            help="The book uses 123. A new seed draws new random weight parameters.",
+        )
+    reroll_col, d_out_col = st.columns([1, 1], vertical_alignment="bottom")
+    reroll_col.button(
+        "🎲 Re-roll",
+        on_click=glue.reroll,
+        help="New random seed(s): new weight parameters. Your hand edits are discarded.",
+        width="stretch",
+    )
+    d_out_col.number_input(
+        "d_out (= d_k)",
+        min_value=1,
+        max_value=MAX_D_OUT,
+        step=1,
+        key=glue.bind("d_out", settings.d_out),
+        on_change=glue.on_d_out,
+        help="Output size of each weight matrix; the book uses 2. Changing it clears hand edits.",
+    )
+    st.subheader("③ Options")
+    st.toggle(
+        "Scale the scores by √d_k",
+        key=glue.bind("scaled", settings.scaled),
+        on_change=state.sync_widget,
+        args=(PAGE, "scaled"),
+        help="Section 3.4 divides the scores by √d_k before softmax. Switch off to compare.",
+    )
+    st.toggle(
+        "Causal mask (section 3.5)",
+        key=glue.option_key("causal"),
+        on_change=glue.sync_option,
+        args=("causal",),
+        help="Hide the future: scores above the diagonal become -inf, their weights 0.",
+    )
+    st.toggle(
+        "Dropout (section 3.5)",
+        key=glue.option_key("dropout"),
+        on_change=glue.sync_option,
+        args=("dropout",),
+        help="Training only: zero each weight with probability p, scale the rest by 1/(1-p).",
+    )
+    if options.dropout:
+        p_col, seed_col = st.columns(2)
+        p_col.select_slider(
+            "dropout rate p",
+            options=glue.DROPOUT_RATES,
+            key=glue.option_key("dropout_p"),
+            on_change=glue.sync_option,
+            args=("dropout_p",),
+        )
+        seed_col.number_input(
+            "dropout seed",
+            min_value=0,
+            max_value=MAX_SEED,
+            step=1,
+            key=glue.option_key("dropout_seed"),
+            on_change=glue.sync_option,
+            args=("dropout_seed",),
+            help="The book calls torch.manual_seed(123) before its dropout example.",
+        )
+
+# ---- one pass of self-attention ---------------------------------------------------------
+settings = get_settings()
+options = glue.get_options()
+edits, dropped_edits = glue.check_weight_edits(settings)
+if edits != settings.weight_edits:
+    state.update(weight_edits=edits)
+    settings = get_settings()
+for message in dropped_edits:
+    st.warning(f"A hand edit of the weights was discarded: {message}", icon="✏️")
+try:
+    view = glue.build_view(settings, options)
+except ValueError as error:  # the inputs are validated upstream: a last line of defence
+    st.error(f"These numbers cannot be used: {error}")
+    st.stop()
+
+tokens = list(settings.tokens)
+q, qname, n = settings.query, settings.query_token, len(settings.tokens)
+d_in, d_out, d_k = settings.d_in, settings.d_out, view.d_k
+dim_cols = glue.dims(d_out)
+change = glue.track_change(settings, options, view)
+
+# ---- the book and what changed ----------------------------------------------------------
+if settings.is_book_state:
+    st.success(
+        "**Matches the book** (section 3.4.1): the book's six tokens, seed 123, d_out = 2. "
+        "Its printed values for the query *journey* stand beside ours below"
+        + (
+            ", ours computed the book's way (scaled, no mask, no dropout)."
+            if options.causal or options.dropout or not settings.scaled
+            else "."
+        ),
+        icon="📖",
+    )
+    st.table(glue.book_frame(settings), hide_index=True)
+else:
+    st.info(
+        "Not the book's example: "
+        + "; ".join(glue.book_differences(settings))
+        + ". The sidebar's **Reset to the book's example** brings it back.",
+        icon="📖",
+    )
+
+st.header("What changed? Two kinds of weights")
+prose("scaled/two_kinds")
+params_card, attn_card = st.columns(2, gap="medium")
+summary = glue.change_summary(change)
+with params_card, st.container(border=True):
+    st.markdown(f"#### 🧱 Weight parameters\n{PARAMS_BADGE}")
+    st.markdown(summary.params)
+    st.caption(f"W_query, W_key, W_value: each ({d_in}, {d_out}), {glue.weights_origin(settings)}.")
+with attn_card, st.container(border=True):
+    st.markdown(f"#### 🎯 Attention weights\n{ATTN_BADGE}")
+    st.markdown(summary.attention)
+    st.caption(f"α: ({n}, {n}), one row per query token, recomputed on every run.")
+st.markdown(f"**Your last change:** {summary.cause}")
+st.table(glue.rules_frame(change), hide_index=True)
+if summary.toast:
+    st.toast(summary.toast, icon="🔎")
+
+shown = stepper(PAGE, STEPS)
+
+# ---- step 1: weight parameters ----------------------------------------------------------
+if shown >= 1:
+    st.header(f"1 · Weight parameters: W_query, W_key, W_value, each ({d_in}, {d_out})")
+    st.markdown(f"{PARAMS_BADGE} {summary.params_short}")
+    prose("scaled/weights")
+    input_dims = [f"x{i + 1}" for i in range(d_in)]
+    signature = glue.editor_signature(settings)
+    edited = dict(settings.weight_edits)
+    for name, col in zip(glue.NAMES, st.columns(3, gap="medium"), strict=True):
+        with col:
+            heatmap(
+                view.W[name],
+                input_dims,
+                dim_cols,
+                title=f"{name} ({d_in}, {d_out})",
+                x_title="output dimension",
+                y_title="input dimension",
+                value_title=name,
+                diverging=True,
+                fmt=".2f",
+            )
+            editor_key = state.widget_key(PAGE, f"{name}.{signature}")
+            st.data_editor(
+                glue.table_frame(view.W[name], input_dims, dim_cols),
+                key=editor_key,
+                on_change=glue.on_weight_edit,
+                args=(name, editor_key),
+                num_rows="fixed",
+                column_config=glue.weight_columns(dim_cols),
+                width="stretch",
+            )
+            error = glue.weight_error(name, settings)
+            if error:
+                st.error(f"{error} {name} keeps its last valid values.", icon="✏️")
+            st.caption(glue.matrix_origin(settings, name, name in edited))
+
+# ---- step 2: queries, keys, values ------------------------------------------------------
+if shown >= 2:
+    st.header(f"2 · Queries, keys, values: ({n}, {d_in}) @ ({d_in}, {d_out}) → ({n}, {d_out})")
+    prose("scaled/qkv")
+    for label, values, col in zip(
+        ("queries = inputs @ W_query", "keys = inputs @ W_key", "values = inputs @ W_value"),
+        (view.queries, view.keys, view.values),
+        st.columns(3, gap="medium"),
+        strict=True,
+    ):
+        with col:
+            st.markdown(f"**`{label}`** · shape ({n}, {d_out})")
+            table(values, tokens, dim_cols, q)
+    st.markdown(
+        f"The query of *{qname}*: `query_{q + 1} = inputs[{q}] @ W_query` = "
+        f"`{glue.fmt_vector(view.queries[q])}`"
+    )
+
+# ---- step 3: attention scores -----------------------------------------------------------
+if shown >= 3:
+    st.header(
+        f"3 · Attention scores ω = queries @ keys.T: ({n}, {d_out}) @ ({d_out}, {n}) → ({n}, {n})"
+    )
+    prose("scaled/scores")
+    st.markdown(glue.dot_product_text(view, q, qname))
+    heatmap_and_table(
+        view.attn_scores,
+        tokens,
+        tokens,
+        title=f"Attention scores ω ({n}, {n})",
+        x_title="key token",
+        y_title="query token",
+        value_title="score ω",
+        diverging=True,
+        highlight_row=q,
+    )
+
+# ---- step 4: scale by sqrt(d_k), and the causal mask ------------------------------------
+if shown >= 4:
+    st.header(f"4 · Scale by √d_k = √{d_k}: the shape stays ({n}, {n})")
+    prose("scaled/scale")
+    if settings.scaled:
+        st.markdown(
+            f"`d_k = keys.shape[-1] = {d_k}`, so every score is divided by "
+            f"√{d_k} = **{d_k**0.5:.4f}**."
+        )
+        heatmap_and_table(
+            view.scaled_scores,
+            tokens,
+            tokens,
+            title=f"Scaled scores ω / √{d_k} ({n}, {n})",
+            x_title="key token",
+            y_title="query token",
+            value_title="ω / √d_k",
+            diverging=True,
+            highlight_row=q,
+        )
+    else:
+        st.warning(
+            "Scaling is **off** (toggle ③ above): softmax receives the raw scores of step 3.",
+            icon="📏",
+        )
+    if view.mask is not None:
+        prose("scaled/mask")
+        mask_col, masked_col = st.columns([1, 1], gap="medium")
+        with mask_col:
+            heatmap(
+                view.mask,
+                tokens,
+                tokens,
+                title=f"mask ({n}, {n}): 1 = hidden",
+                x_title="key token",
+                y_title="query token",
+                value_title="hidden",
+                domain=(0.0, 1.0),
+                fmt=".0f",
+            )
+        with masked_col:
+            st.markdown(
+                "**Masked scores**: `attn_scores.masked_fill(mask.bool(), -torch.inf)` "
+                f"· shape ({n}, {n})"
+            )
+            table(view.masked_scores, tokens, tokens, q)
+
+# ---- step 5: attention weights ----------------------------------------------------------
+if shown >= 5:
+    st.header(f"5 · Attention weights α = softmax(…, dim=-1): ({n}, {n}), each row sums to 1")
+    st.markdown(f"{ATTN_BADGE} {summary.attention_short}")
+    prose("scaled/softmax")
+    in_use = "scaled" if settings.scaled else "unscaled"
+    # one colour scale for both, from 0 to the largest weight: the contrast shows the peaks
+    top = max(max(map(max, view.attn_weights_scaled)), max(map(max, view.attn_weights_unscaled)))
+    scaled_col, unscaled_col = st.columns(2, gap="medium")
+    for kind, values, col in (
+        ("scaled", view.attn_weights_scaled, scaled_col),
+        ("unscaled", view.attn_weights_unscaled, unscaled_col),
+    ):
+        with col:
+            marker = " ← in use" if kind == in_use else ""
+            formula = f"softmax(ω / √{d_k})" if kind == "scaled" else "softmax(ω)"
+            heatmap(
+                values,
+                tokens,
+                tokens,
+                title=f"{kind.capitalize()}: {formula}{marker}",
+                x_title="key token",
+                y_title="query token",
+                value_title="weight α",
+                domain=(0.0, top),
+                highlight_row=q,
+            )
+            table(values, tokens, tokens, q)
+    st.markdown(glue.scaling_comparison(view, q, qname, settings.scaled))
+    if view.dropout_mask is not None:
+        prose("scaled/dropout")
+        heatmap_and_table(
+            view.dropped_weights,
+            tokens,
+            tokens,
+            title=f"After dropout (p = {options.dropout:g}): dropped = 0, kept × {1 / (1 - options.dropout):.3g}",
+            x_title="key token",
+            y_title="query token",
+            value_title="weight",
+            highlight_row=q,
+        )
+
+# ---- step 6: context vectors ------------------------------------------------------------
+if shown >= 6:
+    weights_name = "dropped_weights" if view.dropout_mask is not None else "attn_weights"
+    st.header(
+        f"6 · Context vectors z = {weights_name} @ values: ({n}, {n}) @ ({n}, {d_out}) → ({n}, {d_out})"
+    )
+    prose("scaled/context")
+    st.markdown(
+        f"Context vector of *{qname}*: `context_vec_{q + 1}` = "
+        f"`{glue.fmt_vector(view.context_vecs[q])}`"
+    )
+    heatmap_and_table(
+        view.context_vecs,
+        tokens,
+        dim_cols,
+        title=f"Context vectors z ({n}, {d_out})",
+        x_title="output dimension",
+        y_title="token",
+        value_title="z",
+        diverging=True,
+        highlight_row=q,
+    )
+
+# ---- the code ---------------------------------------------------------------------------
+st.header("The code")
+show_source(*glue.functions_that_ran(settings, options))
+show_snippet(glue.reproduce_snippet(settings, options))
