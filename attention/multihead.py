@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from attention.self_attention import causal_mask, dropout_mask
+from attention.self_attention import dropout_mask
 from attention.validation import check_dropout, check_inputs, check_scores
 
 
@@ -46,6 +46,7 @@ class MultiHeadAttention(nn.Module):
         dropout: float,
         num_heads: int,
         qkv_bias: bool = False,
+        device: torch.device | str | None = None,  # not in the book; see from_seed
     ) -> None:
         super().__init__()
         check_heads(d_out, num_heads)
@@ -53,10 +54,10 @@ class MultiHeadAttention(nn.Module):
         self.d_out = d_out
         self.num_heads = num_heads
         self.head_dim = d_out // num_heads  # reduce the projection dim to match desired output dim
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.out_proj = nn.Linear(d_out, d_out)  # combines the head outputs
+        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias, device=device)
+        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias, device=device)
+        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias, device=device)
+        self.out_proj = nn.Linear(d_out, d_out, device=device)  # combines the head outputs
         self.dropout = nn.Dropout(dropout)
         self.register_buffer(
             "mask", torch.triu(torch.ones(context_length, context_length), diagonal=1)
@@ -76,20 +77,20 @@ class MultiHeadAttention(nn.Module):
         """Build the module with the parameters ``torch.manual_seed(seed)`` would give, locally.
 
         The layers are created on the meta device (no random numbers drawn), then each
-        ``nn.Linear`` is initialised as PyTorch does, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from
-        a local generator, in the order the constructor creates them.
+        ``nn.Linear`` gets CPU parameters initialised as PyTorch does,
+        U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from a local generator, in the order the
+        constructor creates them.
         """
-        with torch.device("meta"):
-            mha = cls(d_in, d_out, context_length, dropout, num_heads, qkv_bias)
-        mha = mha.to_empty(device="cpu")
-        mha.mask = causal_mask(context_length).float()
+        mha = cls(d_in, d_out, context_length, dropout, num_heads, qkv_bias, device="meta")
         generator = torch.Generator().manual_seed(int(seed))
-        with torch.no_grad():
-            for layer in (mha.W_query, mha.W_key, mha.W_value, mha.out_proj):
-                bound = 1.0 / math.sqrt(layer.in_features)
-                layer.weight.uniform_(-bound, bound, generator=generator)
-                if layer.bias is not None:
-                    layer.bias.uniform_(-bound, bound, generator=generator)
+        for layer in (mha.W_query, mha.W_key, mha.W_value, mha.out_proj):
+            # fresh CPU tensors (``to_empty`` would work too, but its first call costs ~0.3 s)
+            bound = 1.0 / math.sqrt(layer.in_features)
+            weight = torch.empty(layer.out_features, layer.in_features)
+            layer.weight = nn.Parameter(weight.uniform_(-bound, bound, generator=generator))
+            if layer.bias is not None:
+                bias = torch.empty(layer.out_features)
+                layer.bias = nn.Parameter(bias.uniform_(-bound, bound, generator=generator))
         return mha
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
