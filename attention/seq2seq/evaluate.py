@@ -124,9 +124,7 @@ def accuracy_by_length(
 ) -> LengthAccuracy:
     """Token accuracy for each input length, on fresh random digit strings."""
     lengths = tuple(int(n) for n in lengths)
-    accuracy = tuple(
-        float(_correct(model, n, num_samples, seed).float().mean()) for n in lengths
-    )
+    accuracy = tuple(float(_correct(model, n, num_samples, seed).float().mean()) for n in lengths)
     return LengthAccuracy(lengths, accuracy, num_samples, int(seed))
 
 
@@ -171,7 +169,10 @@ class Decoding:
 
 
 def parse_digits(digits: str | Sequence[int] | torch.Tensor) -> tuple[int, ...]:
-    """"30719" or [3, 0, 7, 1, 9] -> (3, 0, 7, 1, 9), with a readable error for anything else."""
+    """Digits as a tuple: "30719", "3 0 7 1 9" or [3, 0, 7, 1, 9] -> (3, 0, 7, 1, 9).
+
+    Raises a readable ``ValueError`` for anything else (letters, 12, empty input, too long).
+    """
     if isinstance(digits, torch.Tensor):
         digits = digits.flatten().tolist()
     if isinstance(digits, str):

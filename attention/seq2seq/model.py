@@ -45,8 +45,8 @@ class Seq2SeqConfig:
     hidden_size: int = 64  # H: GRU state size, so the rnn's bottleneck h_T holds 64 numbers
     attention_size: int = 64  # d_attn: columns of W_a and U_a, length of v_a
     num_steps: int = 800  # optimizer steps; both models see the same 800 batches
-    batch_size: int = 64  # sequences per step, all of one length drawn per step
-    learning_rate: float = 5e-3  # Adam
+    batch_size: int = 64  # sequences per step, all of one length L, P(L) proportional to L
+    learning_rate: float = 1e-2  # Adam's initial rate, decayed to 0 on a cosine
     grad_clip: float = 1.0  # clip the global gradient norm (RNNs can explode)
     min_length: int = 3  # training lengths are uniform in [min_length, max_length]
     max_length: int = 20  # evaluation goes further (to 30) to test generalisation
@@ -66,10 +66,23 @@ class Seq2SeqConfig:
             raise ValueError("learning_rate and grad_clip must be positive.")
 
 
+def _embedding(num_embeddings: int, embedding_dim: int) -> nn.Embedding:
+    """An ``nn.Embedding`` whose weight is left uninitialised (filled by build_model or a load).
+
+    Passing ``_weight`` skips ``reset_parameters``: on the meta device, ``normal_`` would
+    otherwise import torch._dynamo, which costs about 2 s on a page's first view.
+    """
+    return nn.Embedding(
+        num_embeddings, embedding_dim, _weight=torch.empty(num_embeddings, embedding_dim)
+    )
+
+
 class Seq2SeqGRU(nn.Module):
     """GRU encoder-decoder, with (``attention=True``) or without Bahdanau attention.
 
-    Build it with :func:`build_model`, which never touches the global RNG.
+    Get one from :func:`build_model` (fresh) or ``load_checkpoint`` (trained). Calling the
+    constructor directly on CPU would initialise the GRUs from the global RNG and leave the
+    embeddings uninitialised; both functions build on the meta device and assign tensors.
 
     Shapes (b = batch, T = input length, T_out = output length, H = hidden_size):
         src: (b, T) digits -> encoder_states: (b, T, H), bottleneck h_T: (b, H)
@@ -82,9 +95,9 @@ class Seq2SeqGRU(nn.Module):
         self.attention = attention
         d_emb, H = config.embedding_size, config.hidden_size
         d_ctx = H if attention else 0  # the context vector c_i has the encoder's size H
-        self.enc_embedding = nn.Embedding(VOCAB_SIZE, d_emb)
+        self.enc_embedding = _embedding(VOCAB_SIZE, d_emb)
         self.encoder = nn.GRU(d_emb, H, batch_first=True)
-        self.dec_embedding = nn.Embedding(VOCAB_SIZE, d_emb)
+        self.dec_embedding = _embedding(VOCAB_SIZE, d_emb)
         self.decoder = nn.GRU(d_emb + d_ctx, H, batch_first=True)  # input [emb(y_{i-1}); c_i]
         self.out = nn.Linear(H + d_ctx, NUM_DIGITS)  # reads [s_i; c_i]
         if attention:
@@ -163,41 +176,57 @@ class Seq2SeqGRU(nn.Module):
 def build_model(config: Seq2SeqConfig, attention: bool, seed: int | None = None) -> Seq2SeqGRU:
     """A freshly initialised model, drawn from local generators only (the global RNG is untouched).
 
-    The layers are created on the meta device (no random numbers drawn), then filled in a fixed
-    order: embeddings ~ N(0, 1) as ``nn.Embedding`` does, every other weight and bias
-    ~ U(-1/sqrt(H), 1/sqrt(H)) as ``nn.GRU`` does. Parameters both models have come from a
-    generator seeded ``seed`` (default ``config.seed``); the attention-only parts (W_a, U_a,
-    v_a and the columns that read c_i) come from a second generator, so both models start
-    from identical shared weights.
+    Embeddings ~ N(0, 1) as ``nn.Embedding`` does, every other weight and bias
+    ~ U(-1/sqrt(H), 1/sqrt(H)) as ``nn.GRU`` does, drawn in a fixed order. Parameters both
+    models have come from a generator seeded ``seed`` (default ``config.seed``); the
+    attention-only parts (W_a, U_a, v_a and the columns that read c_i) come from a second
+    generator, so both models start from identical shared weights.
     """
     seed = config.seed if seed is None else int(seed)
-    with torch.device("meta"):
-        model = Seq2SeqGRU(config, attention)
-    model = model.to_empty(device="cpu")
     shared = torch.Generator().manual_seed(seed)
     extra = torch.Generator().manual_seed(seed + 1_000_003)  # attention-only parameters
     k = 1.0 / math.sqrt(config.hidden_size)
     d_emb, H = config.embedding_size, config.hidden_size
 
-    def uniform(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    def uniform(generator: torch.Generator, *shape: int) -> torch.Tensor:
         return torch.empty(shape).uniform_(-k, k, generator=generator)
 
-    with torch.no_grad():
-        model.enc_embedding.weight.copy_(torch.randn(VOCAB_SIZE, d_emb, generator=shared))
-        for p in model.encoder.parameters():  # weight_ih, weight_hh, bias_ih, bias_hh
-            p.copy_(uniform(tuple(p.shape), shared))
-        model.dec_embedding.weight.copy_(torch.randn(VOCAB_SIZE, d_emb, generator=shared))
-        dec = model.decoder
-        dec.weight_ih_l0[:, :d_emb].copy_(uniform((3 * H, d_emb), shared))  # reads emb(y_{i-1})
-        for p in (dec.weight_hh_l0, dec.bias_ih_l0, dec.bias_hh_l0):
-            p.copy_(uniform(tuple(p.shape), shared))
-        model.out.weight[:, :H].copy_(uniform((NUM_DIGITS, H), shared))  # reads s_i
-        model.out.bias.copy_(uniform((NUM_DIGITS,), shared))
-        if attention:
-            dec.weight_ih_l0[:, d_emb:].copy_(uniform((3 * H, H), extra))  # reads c_i
-            model.out.weight[:, H:].copy_(uniform((NUM_DIGITS, H), extra))  # reads c_i
-            for p in (model.W_a, model.U_a, model.v_a):
-                p.copy_(uniform(tuple(p.shape), extra))
+    p: dict[str, torch.Tensor] = {}
+    p["enc_embedding.weight"] = torch.randn(VOCAB_SIZE, d_emb, generator=shared)
+    p["encoder.weight_ih_l0"] = uniform(shared, 3 * H, d_emb)  # r, z, n gates stacked
+    p["encoder.weight_hh_l0"] = uniform(shared, 3 * H, H)
+    p["encoder.bias_ih_l0"] = uniform(shared, 3 * H)
+    p["encoder.bias_hh_l0"] = uniform(shared, 3 * H)
+    p["dec_embedding.weight"] = torch.randn(VOCAB_SIZE, d_emb, generator=shared)
+    dec_ih = uniform(shared, 3 * H, d_emb)  # reads emb(y_{i-1})
+    p["decoder.weight_hh_l0"] = uniform(shared, 3 * H, H)
+    p["decoder.bias_ih_l0"] = uniform(shared, 3 * H)
+    p["decoder.bias_hh_l0"] = uniform(shared, 3 * H)
+    out_w = uniform(shared, NUM_DIGITS, H)  # reads s_i
+    p["out.bias"] = uniform(shared, NUM_DIGITS)
+    if attention:
+        # (3H, d_emb) + (3H, H) -> (3H, d_emb + H): the GRU input is [emb(y_{i-1}); c_i]
+        dec_ih = torch.cat([dec_ih, uniform(extra, 3 * H, H)], dim=1)
+        # (NUM_DIGITS, H) + (NUM_DIGITS, H) -> (NUM_DIGITS, 2H): the output reads [s_i; c_i]
+        out_w = torch.cat([out_w, uniform(extra, NUM_DIGITS, H)], dim=1)
+        p["W_a"] = uniform(extra, H, config.attention_size)
+        p["U_a"] = uniform(extra, H, config.attention_size)
+        p["v_a"] = uniform(extra, config.attention_size)
+    p["decoder.weight_ih_l0"], p["out.weight"] = dec_ih, out_w
+    return model_from_state_dict(config, attention, p)
+
+
+def model_from_state_dict(
+    config: Seq2SeqConfig, attention: bool, state_dict: dict[str, torch.Tensor]
+) -> Seq2SeqGRU:
+    """A model holding exactly ``state_dict``'s tensors; no random numbers are drawn.
+
+    The layers are created on the meta device (shapes only), then the given tensors are
+    assigned as their parameters (``load_state_dict(..., assign=True)``).
+    """
+    with torch.device("meta"):
+        model = Seq2SeqGRU(config, attention)
+    model.load_state_dict(state_dict, strict=True, assign=True)
     return model
 
 

@@ -1,8 +1,10 @@
 """Train the plain and the attention encoder-decoder side by side on the same batches.
 
-At step t both models see the same copy-task batch (length drawn uniformly in
-[min_length, max_length]) and minimise the same token-level cross-entropy with Adam and
-gradient-norm clipping. Nothing is printed: progress goes to an optional callback
+At step t both models see the same copy-task batch and minimise the same token-level
+cross-entropy with Adam (learning rate on a cosine decay to 0) and gradient-norm clipping.
+Each batch has one length L in [min_length, max_length], drawn with probability proportional
+to L, so that every *digit* position is equally likely to be trained on: long sequences,
+the hard ones, are not underrepresented. Nothing is printed: progress goes to an optional callback
 ``callback(step, rnn_loss, attention_loss)`` so that the caller (a CLI or a page) owns the
 progress display.
 """
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from torch.nn import functional as F
+from torch.nn.functional import cross_entropy
 
 from attention.seq2seq.data import CopyBatch, copy_batch
 from attention.seq2seq.model import NUM_DIGITS, Seq2SeqConfig, Seq2SeqGRU, build_model
@@ -41,7 +43,7 @@ def copy_loss(model: Seq2SeqGRU, batch: CopyBatch) -> torch.Tensor:
     """Mean cross-entropy over all output positions, with teacher forcing."""
     logits = model(batch.src, batch.dec_in)  # (b, T, NUM_DIGITS)
     # (b, T, NUM_DIGITS) -> (b * T, NUM_DIGITS); target (b, T) -> (b * T,)
-    return F.cross_entropy(logits.reshape(-1, NUM_DIGITS), batch.target.reshape(-1))
+    return cross_entropy(logits.reshape(-1, NUM_DIGITS), batch.target.reshape(-1))
 
 
 def learning_rate(config: Seq2SeqConfig, step: int) -> float:
@@ -64,14 +66,14 @@ def train_both(
     optimizers = [torch.optim.Adam(m.parameters(), lr=config.learning_rate) for m in models]
     data = torch.Generator().manual_seed(config.seed)
     losses = torch.zeros(2, config.num_steps)
+    # P(L) proportional to L for L = min_length .. max_length
+    length_weights = torch.arange(config.min_length, config.max_length + 1, dtype=torch.float)
     for step in range(config.num_steps):
         lr = learning_rate(config, step)
         for optimizer in optimizers:
             for group in optimizer.param_groups:
                 group["lr"] = lr
-        length = int(
-            torch.randint(config.min_length, config.max_length + 1, (1,), generator=data)
-        )
+        length = config.min_length + int(torch.multinomial(length_weights, 1, generator=data))
         batch = copy_batch(config.batch_size, length, data)
         for m, (model, optimizer) in enumerate(zip(models, optimizers, strict=True)):
             optimizer.zero_grad(set_to_none=True)
