@@ -21,6 +21,7 @@ TOUR = (
     ("3. Simplified self-attention", "3.3", PAGES[1]),
     ("4. Scaled dot-product attention", "3.4", PAGES[2]),
     ("5. Why scale by √d_k", "3.4", PAGES[3]),
+    ("6. Causal mask, dropout, multi-head", "3.5-3.6", PAGES[4]),
 )
 for (step, section, page), col in zip(TOUR, st.columns(len(TOUR)), strict=True):
     with col, st.container(border=True):
