@@ -40,6 +40,8 @@ class Control:
     apptest: Callable[[AppTest, int], None]  # change the control to its i-th value, no rerun
     browser_selector: str  # what to act on in the page
     browser_key: str | None  # key to press after focusing it (None: click)
+    # for a radio: what to click every other time (clicking a chosen option changes nothing)
+    browser_alternate: str | None = None
 
 
 def _slider(key: str, values: tuple) -> Callable[[AppTest, int], None]:
@@ -58,6 +60,14 @@ def _number(key: str, values: tuple) -> Callable[[AppTest, int], None]:
     return lambda at, i: at.number_input(key=key).set_value(values[i % len(values)])
 
 
+def _radio(key: str, values: tuple) -> Callable[[AppTest, int], None]:
+    return lambda at, i: at.radio(key=key).set_value(values[i % len(values)])
+
+
+def _selectbox(key: str, values: tuple) -> Callable[[AppTest, int], None]:
+    return lambda at, i: at.selectbox(key=key).set_value(values[i % len(values)])
+
+
 SLIDER = '[data-testid="stSlider"] input[type="range"]'
 CONTROLS: list[Control] = [
     Control(
@@ -65,6 +75,39 @@ CONTROLS: list[Control] = [
         "benchmarks/bare_app.py",
         "",
         _slider("value", (51, 50)),
+        SLIDER,
+        "ArrowRight",
+    ),
+    Control(
+        "home: projector mode",
+        "app.py",
+        "",
+        _toggle("w.home.projector"),
+        'label:has-text("Projector mode")',
+        None,
+    ),
+    Control(
+        "simplified: softmax dim",
+        "pages/2_Simplified_self_attention.py",
+        "Simplified_self_attention",
+        _radio("w.simplified.dim", (0, -1)),
+        'label:has-text("dim=0: down each column")',
+        None,
+        'label:has-text("dim=-1: along each row")',
+    ),
+    Control(
+        "scaled: scaling toggle",
+        "pages/3_Scaled_dot_product_attention.py",
+        "Scaled_dot_product_attention",
+        _toggle("w.scaled.scaled"),
+        'label:has-text("Scale the scores")',
+        None,
+    ),
+    Control(
+        "why scale: d_k",
+        "pages/4_Why_scale.py",
+        "Why_scale",
+        _select_slider("d_k", (128, 64)),
         SLIDER,
         "ArrowRight",
     ),
@@ -141,6 +184,9 @@ for (const name of ["fillRect", "fillText", "fill", "stroke"]) {
     return original.apply(this, args);
   };
 }
+// the moment the input reaches the page (not when Playwright starts acting)
+for (const type of ["pointerdown", "keydown"])
+  document.addEventListener(type, () => { window.__inputAt = performance.now(); }, true);
 new MutationObserver((records) => {
   if (records.some((r) => inChart(r.target))) window.__lastChart = performance.now();
 }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
@@ -167,22 +213,25 @@ def round_trips(url: str, control: Control, count: int) -> list[float]:
         tab.wait_for_selector(DONE, timeout=60_000)
         tab.wait_for_timeout(1500)
         target = tab.locator(control.browser_selector).first
+        other = tab.locator(control.browser_alternate or control.browser_selector).first
         # Streamlit draws a chart only once it is on screen: put the control at the top of a
         # tall window so that the chart it changes (below it) is visible.
-        target.evaluate("e => e.closest('[data-testid=stElementContainer]').scrollIntoView({block: 'start'})")
+        target.evaluate(
+            "e => e.closest('[data-testid=stElementContainer]').scrollIntoView({block: 'start'})"
+        )
         tab.wait_for_timeout(1000)
         for i in range(count + 2):  # two warm-ups
-            start = tab.evaluate("() => performance.now()")
+            tab.evaluate("() => { window.__inputAt = 0; window.__lastChart = 0; }")
             if control.browser_key:
                 target.focus()
                 target.press(control.browser_key if i % 2 == 0 else _opposite(control.browser_key))
             else:
-                target.click()
+                (target if i % 2 == 0 else other).click()
             tab.wait_for_timeout(150)
             tab.wait_for_selector(DONE, timeout=30_000)
             tab.wait_for_timeout(400)  # quiet period: charts have finished redrawing
-            last = tab.evaluate("() => window.__lastChart || 0")
-            if i >= 2 and last > start:
+            start, last = tab.evaluate("() => [window.__inputAt || 0, window.__lastChart || 0]")
+            if i >= 2 and start and last > start:
                 times.append(last - start)
         browser.close()
     return times
