@@ -2,11 +2,18 @@
 
 import streamlit as st
 
+from attention import simplified_self_attention
 from attention.data import BOOK_PRINTED
 from ui import charts, compute
 from ui.layout import PAGES, page_link, page_setup, prose, show_source
 
 settings = page_setup("Home", "home")
+
+
+def book4(values: list[float] | tuple[float, ...]) -> str:
+    """Numbers as the book prints them: four decimals, trailing zeros kept."""
+    return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
+
 
 st.title("🔍 Attention Lab")
 st.subheader(
@@ -23,7 +30,9 @@ TOUR = (
     ("5. Why scale by √d_k", "3.4", PAGES[3]),
     ("6. Causal mask, dropout, multi-head", "3.5-3.6", PAGES[4]),
 )
-for (step, section, page), col in zip(TOUR, st.columns(len(TOUR)), strict=True):
+cols = st.columns(3)  # two rows of three: wide enough to read, even in projector mode
+for i, (step, section, page) in enumerate(TOUR):
+    col = cols[i % 3]
     with col, st.container(border=True):
         st.markdown(f"**{step}**  \n§ {section}")
         st.caption(page.teaches)
@@ -62,8 +71,8 @@ with right:
     )
     if settings.is_book_state and settings.query == 1:
         st.success(
-            f"Matches the book: z⁽²⁾ = {list(BOOK_PRINTED['simplified.context_vec_2'])} "
-            f"and the weights of 'journey' are {list(BOOK_PRINTED['simplified.attn_weights_2'])}.",
+            f"Matches the book: z⁽²⁾ = {book4(BOOK_PRINTED['simplified.context_vec_2'])} "
+            f"and the weights of 'journey' are {book4(BOOK_PRINTED['simplified.attn_weights_2'])}.",
             icon="📖",
         )
     scaled = compute.self_attention(
@@ -72,6 +81,6 @@ with right:
     st.markdown(
         f"**With trainable weights** (section 3.4, seed {settings.qkv_seeds[0]}, d_out = {settings.d_out}), "
         f"the context vector of *{settings.query_token}* is "
-        f"`{[round(v, 4) for v in compute.to_lists(scaled.context_vecs[settings.query])]}`."
+        f"`{book4(compute.to_lists(scaled.context_vecs[settings.query]))}`."
     )
-show_source(compute.simplified, title="The cached wrapper this page calls")
+show_source(simplified_self_attention, title="The code behind these numbers")

@@ -9,8 +9,9 @@ def test_home_shows_the_book_values_live() -> None:
     at = run_page("app.py")
     assert "Matches the book" in at.success[0].value
     assert "[0.4419, 0.6515, 0.5683]" in at.success[0].value
+    assert "0.1240" in at.success[0].value  # four decimals, as the book prints them
     text = " ".join(m.value for m in at.markdown)
-    assert "[0.3061, 0.821]" in text  # section 3.4 context vector of 'journey', seed 123
+    assert "[0.3061, 0.8210]" in text  # section 3.4 context vector of 'journey', seed 123
 
 
 def test_home_follows_the_shared_settings() -> None:
@@ -26,9 +27,10 @@ def test_projector_toggle_is_shared() -> None:
 
 
 def test_reset_restores_the_book() -> None:
-    at = run_page("app.py", query=0, d_out=4)
+    at = run_page("app.py", query=0, d_out=4, projector=True)
     at.sidebar.button[0].click().run()
     assert "lab.query" not in at.session_state and "lab.d_out" not in at.session_state
+    assert at.session_state["lab.projector"] is True  # presentation settings survive a reset
     assert at.success  # back to the book's state: the badge returns
 
 

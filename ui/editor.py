@@ -67,14 +67,15 @@ def embeddings_editor(page_id: str) -> None:
         )
     with d_in_col:
         st.number_input(
-            "d_in (embedding size)",
+            "d_in",
             min_value=1,
             max_value=MAX_D_IN,
             step=1,
             key=state.init_widget(page_id, f"d_in.{state.editor_version()}", settings.d_in),
             on_change=_resize,
             args=(page_id,),
-            help="New dimensions are filled from each token's seeded embedding; fewer drops columns.",
+            help="The embedding size: numbers per token. New dimensions are filled from each "
+            "token's seeded embedding; a smaller d_in drops the last columns.",
         )
 
 

@@ -68,6 +68,7 @@ class LabSettings:
 
 
 DEFAULTS = LabSettings()
+PRESENTATION = ("projector", "reveal")  # how the lab is shown, not what it computes
 _FIELDS = tuple(LabSettings.__dataclass_fields__)
 _PREFIX = "lab."
 
@@ -125,12 +126,19 @@ def reset() -> None:
     """Back to the book's example: drop every shared setting and every widget value.
 
     Widgets bound to the URL (``bind="query-params"``, keyed by their parameter name) are
-    dropped too, which takes their parameters out of the address bar.
+    dropped too, which takes their parameters out of the address bar. The presentation
+    settings (projector mode, step-by-step reveal) stay: an instructor resets mid-lecture.
     """
     version = editor_version()
+    kept = {
+        key(name): st.session_state[key(name)]
+        for name in PRESENTATION
+        if key(name) in st.session_state
+    }
     for name in list(st.session_state.keys()):
         if name != "lab.url_read":
             del st.session_state[name]
+    st.session_state.update(kept)
     st.session_state["lab.editor_version"] = version + 1
 
 
