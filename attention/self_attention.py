@@ -38,6 +38,31 @@ def init_qkv_weights(
     return W_query, W_key, W_value
 
 
+def init_linear_qkv_weights(
+    d_in: int, d_out: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The weights of the book's ``SelfAttention_v2``: three ``nn.Linear(d_in, d_out, bias=False)``.
+
+    Equals ``torch.manual_seed(seed)`` then building the three layers (query, key, value), each
+    weight drawn as PyTorch does, U(-1/sqrt(d_in), 1/sqrt(d_in)), from a local generator.
+    ``nn.Linear`` stores its weight as (d_out, d_in) and computes x @ weight.T, so the matrices
+    returned here are the transposes, ready for ``inputs @ W``. Sections 3.5 and 3.6 use these
+    with seed 789, which is why their printed numbers differ from section 3.4's.
+
+    Shapes:
+        -> W_query, W_key, W_value: each (d_in, d_out)
+    """
+    if d_in < 1 or d_out < 1:
+        raise ValueError(f"d_in and d_out must be at least 1, got d_in={d_in}, d_out={d_out}.")
+    generator = torch.Generator().manual_seed(int(seed))
+    bound = 1.0 / math.sqrt(d_in)
+    weights = [
+        torch.empty(d_out, d_in).uniform_(-bound, bound, generator=generator) for _ in range(3)
+    ]
+    W_query, W_key, W_value = (w.T.contiguous() for w in weights)  # (d_out, d_in) -> (d_in, d_out)
+    return W_query, W_key, W_value
+
+
 def causal_mask(num_tokens: int) -> torch.Tensor:
     """The book's mask: True above the diagonal, where a token would see the future.
 

@@ -21,6 +21,7 @@ from attention import (
     apply_dropout,
     attention_scores,
     dropout_mask,
+    init_linear_qkv_weights,
     init_qkv_weights,
     multihead_trace,
     naive_attention_weights,
@@ -352,3 +353,14 @@ def test_multihead_attention_from_seed():
     for item in mha(book_batch()):
         assert_close(item, NB_MHA)
     assert_close(multihead_trace(mha, BOOK_INPUTS).context_vecs, NB_MHA)
+
+
+def test_init_linear_qkv_weights_are_the_books_v2_weights(v2_weights):
+    """The core's local-generator draw equals manual_seed(789) + three nn.Linear layers."""
+    state = torch.get_rng_state()
+    ours = init_linear_qkv_weights(3, 2, 789)
+    assert torch.equal(torch.get_rng_state(), state)
+    for mine, book in zip(ours, v2_weights, strict=True):
+        assert torch.equal(mine, book)
+    trace = self_attention(BOOK_INPUTS, *ours, causal=True)
+    assert_close(trace.attn_weights, NB_V2_CAUSAL_WEIGHTS)
