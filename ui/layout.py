@@ -160,21 +160,35 @@ def _sidebar(page_id: str) -> None:
 def stepper(page_id: str, steps: tuple[str, ...]) -> int:
     """How many of a page's steps to show: all of them, unless 'Reveal step by step' is on.
 
-    In reveal mode a progress line and 'Next step' / 'Start over' buttons appear; a page wraps
-    each step in ``if shown > i:``.
+    In reveal mode the sidebar shows the steps, a progress bar and 'Next step' / 'Start over'
+    buttons: always in reach while the instructor scrolls down to the step just revealed.
+    A page wraps each step in ``if shown > i:``.
     """
     if not state.get_settings().reveal:
         return len(steps)
     skey = f"lab.reveal.{page_id}"
     shown = min(st.session_state.get(skey, 1), len(steps))
-    cols = st.columns([3, 1, 1])
-    cols[0].progress(shown / len(steps), text=f"Step {shown} of {len(steps)}: {steps[shown - 1]}")
-    if cols[1].button("Next step ▶", key=f"w.{page_id}.next", disabled=shown >= len(steps)):
-        st.session_state[skey] = shown + 1
-        st.rerun()
-    if cols[2].button("Start over", key=f"w.{page_id}.restart"):
-        st.session_state[skey] = 1
-        st.rerun()
+    with st.sidebar:
+        st.markdown("**Steps on this page**")
+        st.progress(shown / len(steps), text=f"Step {shown} of {len(steps)}")
+        st.markdown(
+            "\n".join(
+                f"{i + 1}. {'**' + name + '** ◀' if i + 1 == shown else name}"
+                + ("" if i < shown else " *(hidden)*")
+                for i, name in enumerate(steps)
+            )
+        )
+        left, right = st.columns(2)
+        if left.button("Next step ▶", key=f"w.{page_id}.next", disabled=shown >= len(steps)):
+            st.session_state[skey] = shown + 1
+            st.rerun()
+        if right.button("Start over", key=f"w.{page_id}.restart"):
+            st.session_state[skey] = 1
+            st.rerun()
+    st.info(
+        f"Step by step: {shown} of {len(steps)} steps shown. Use **Next step ▶** in the sidebar.",
+        icon="👣",
+    )
     return shown
 
 
