@@ -6,7 +6,7 @@ from ui import charts
 from ui import simplified as glue
 from ui.editor import embeddings_editor, query_picker
 from ui.layout import page_setup, prose, show_snippet, show_source, stepper
-from ui.state import get_settings, widget_key
+from ui.state import LabSettings, get_settings, widget_key
 
 PAGE = "simplified"
 STEPS = (
@@ -80,49 +80,42 @@ shown = stepper(PAGE, STEPS)
 # ---- step 1: scores ----------------------------------------------------------------------
 st.header(f"Step 1 · Attention scores: how similar is *{qname}* to each token?")
 prose("simplified/step1")
-key_options = list(range(len(tokens)))
-key_widget = widget_key(PAGE, "key")
-if st.session_state.get(key_widget) not in key_options:
-    st.session_state[key_widget] = 0
-pick_col, formula_col = st.columns([1, 3], vertical_alignment="center")
-with pick_col:
-    k = st.selectbox(
-        "Spell out the dot product with the key",
-        key_options,
-        format_func=lambda j: f"{tokens[j]}  (token {j + 1})",
-        key=key_widget,
-        help="Pick any token: its score with the query is written out number by number.",
-    )
-with formula_col:
-    st.latex(glue.dot_product_latex(inputs[q], inputs[k], v.attn_scores[q][k], q + 1, k + 1))
-chart_col, table_col = st.columns([3, 2])
-with chart_col:
-    charts.show(glue.scores_spec(tokens, v.attn_scores[q], k, qname), width="stretch")
-with table_col:
-    glue.show_table(glue.query_scores_table(tokens, v, q, glue.is_book_query(settings)))
+
+
+@st.fragment
+def spelled_out_score(
+    tokens: tuple[str, ...], inputs: tuple, v: glue.SimplifiedView, q: int, book: bool
+) -> None:
+    """The key picker changes only this part: it reruns (and redraws) alone."""
+    key_options = list(range(len(tokens)))
+    key_widget = widget_key(PAGE, "key")
+    if st.session_state.get(key_widget) not in key_options:
+        st.session_state[key_widget] = 0
+    pick_col, formula_col = st.columns([1, 3], vertical_alignment="center")
+    with pick_col:
+        k = st.selectbox(
+            "Spell out the dot product with the key",
+            key_options,
+            format_func=lambda j: f"{tokens[j]}  (token {j + 1})",
+            key=key_widget,
+            help="Pick any token: its score with the query is written out number by number.",
+        )
+    with formula_col:
+        st.latex(glue.dot_product_latex(inputs[q], inputs[k], v.attn_scores[q][k], q + 1, k + 1))
+    chart_col, table_col = st.columns([3, 2])
+    with chart_col:
+        charts.show(glue.scores_spec(tokens, v.attn_scores[q], k, tokens[q]), width="stretch")
+    with table_col:
+        glue.show_table(glue.query_scores_table(tokens, v, q, book))
+
+
+spelled_out_score(tokens, inputs, v, q, glue.is_book_query(settings))
 show_source(*glue.STEP_SOURCES["scores"])
 
-# ---- step 2: weights ---------------------------------------------------------------------
-if shown > 1:
-    st.header("Step 2 · Attention weights: softmax makes them sum to 1")
-    prose("simplified/step2")
-    chart_col, table_col = st.columns([2, 3])
-    with chart_col:
-        charts.show(
-            glue.weights_spec(tokens, v.attn_weights[q], v.naive_weights[q], qname),
-            width="stretch",
-        )
-    with table_col:
-        glue.show_table(glue.query_weights_table(tokens, v, q, glue.is_book_query(settings)))
-    st.markdown(glue.naive_verdict(tokens, v.naive_weights[q], v.attn_weights[q]))
-    if any(s > 709 for s in v.attn_scores[q]):
-        st.caption(
-            "exp(ω) overflows here (inf in the table), yet softmax still works: "
-            "`torch.softmax` subtracts the row's largest score before exponentiating."
-        )
 
-    st.subheader("Which way does softmax run? `dim=-1` versus `dim=0`")
-    prose("simplified/step2_dim")
+@st.fragment
+def softmax_direction(tokens: tuple[str, ...], v: glue.SimplifiedView, q: int) -> None:
+    """The dim switch changes only this part: it reruns (and redraws) alone."""
     dim = st.radio(
         "Softmax over",
         (-1, 0),
@@ -156,6 +149,30 @@ if shown > 1:
         with numbers_tab:
             glue.show_table(glue.sums_table(weights, tokens))
     st.markdown(glue.dim_verdict(dim, tokens, weights, q))
+
+
+# ---- step 2: weights ---------------------------------------------------------------------
+if shown > 1:
+    st.header("Step 2 · Attention weights: softmax makes them sum to 1")
+    prose("simplified/step2")
+    chart_col, table_col = st.columns([2, 3])
+    with chart_col:
+        charts.show(
+            glue.weights_spec(tokens, v.attn_weights[q], v.naive_weights[q], qname),
+            width="stretch",
+        )
+    with table_col:
+        glue.show_table(glue.query_weights_table(tokens, v, q, glue.is_book_query(settings)))
+    st.markdown(glue.naive_verdict(tokens, v.naive_weights[q], v.attn_weights[q]))
+    if any(s > 709 for s in v.attn_scores[q]):
+        st.caption(
+            "exp(ω) overflows here (inf in the table), yet softmax still works: "
+            "`torch.softmax` subtracts the row's largest score before exponentiating."
+        )
+
+    st.subheader("Which way does softmax run? `dim=-1` versus `dim=0`")
+    prose("simplified/step2_dim")
+    softmax_direction(tokens, v, q)
     show_source(*glue.STEP_SOURCES["weights"])
 
 # ---- step 3: context vector ------------------------------------------------------------
@@ -230,10 +247,11 @@ if shown > 3:
             glue.show_table(glue.matrix_table(matrix, tokens, columns))
     show_source(*glue.STEP_SOURCES["all"])
 
-# ---- geometry -----------------------------------------------------------------------------
-if shown > 4:
-    st.header(f"Step 5 · Geometry: z{qsup} lies inside the inputs' convex hull")
-    prose("simplified/geometry")
+
+@st.fragment
+def geometry(settings: LabSettings, v: glue.SimplifiedView) -> None:
+    """The view's controls change only this part: it reruns (and redraws) alone."""
+    tokens, inputs, q = settings.tokens, settings.inputs, settings.query
     control_col, chart_col = st.columns([1, 2], gap="large")
     with control_col:
         mode, axes = glue.VIEW_DIMS, (0, min(1, settings.d_in - 1))
@@ -269,11 +287,18 @@ if shown > 4:
             width="stretch",
         )
     with control_col:
-        st.markdown(glue.geometry_verdict(proj, q, qname))
+        st.markdown(glue.geometry_verdict(proj, q, settings.query_token))
         if proj.kept is not None:
             st.caption(
                 f"This plane keeps {proj.kept:.0%} of the vectors' squared length; "
                 "the rest points out of the screen."
             )
+
+
+# ---- geometry -----------------------------------------------------------------------------
+if shown > 4:
+    st.header(f"Step 5 · Geometry: z{qsup} lies inside the inputs' convex hull")
+    prose("simplified/geometry")
+    geometry(settings, v)
 
 show_snippet(glue.reproduce_snippet(tokens, inputs, q, v))

@@ -291,30 +291,36 @@ if shown >= 3:
 if shown >= 4:
     st.header(f"4 · Scale by √d_k = √{d_k}: the shape stays ({n}, {n})")
     prose("scaled/scale")
+    # The scaled scores are shown in both positions of the toggle (like both weight matrices
+    # in step 5): switching scaling only rewrites the line above them, and the browser updates
+    # the page in place instead of building a chart.
     if settings.scaled:
         st.markdown(
             f"`d_k = keys.shape[-1] = {d_k}`, so every score is divided by "
             f"√{d_k} = **{d_k**0.5:.4f}**."
         )
-        heatmap_and_table(
-            view.scaled_scores,
-            tokens,
-            tokens,
-            title=f"Scaled scores ω / √{d_k} ({n}, {n})",
-            x_title="key token",
-            y_title="query token",
-            value_title="ω / √d_k",
-            diverging=True,
-            highlight_row=q,
-        )
     else:
         st.warning(
-            "Scaling is **off** (toggle ③ above): softmax receives the raw scores of step 3.",
+            "Scaling is **off** (toggle ③ above): softmax receives the raw scores of step 3. "
+            f"Below, for comparison, the scores it would receive with scaling on (÷ √{d_k}).",
             icon="📏",
         )
+    heatmap_and_table(
+        view.scaled_scores,
+        tokens,
+        tokens,
+        title=f"Scaled scores ω / √{d_k} ({n}, {n})",
+        x_title="key token",
+        y_title="query token",
+        value_title="ω / √d_k",
+        diverging=True,
+        highlight_row=q,
+    )
+    mask_box = st.container()
     if view.mask is not None:
-        prose("scaled/mask")
-        mask_col, masked_col = st.columns([1, 1], gap="medium")
+        with mask_box:
+            prose("scaled/mask")
+        mask_col, masked_col = mask_box.columns([1, 1], gap="medium")
         with mask_col:
             heatmap(
                 view.mask,
@@ -348,13 +354,17 @@ if shown >= 5:
         ("unscaled", view.attn_weights_unscaled, unscaled_col),
     ):
         with col:
-            marker = " ← in use" if kind == in_use else ""
+            # "in use" is written here, not in the chart's title: a changed title would make
+            # the browser rebuild the chart instead of leaving it as it is
+            st.markdown(
+                ":green-badge[← in use]" if kind == in_use else ":gray-badge[for comparison]"
+            )
             formula = f"softmax(ω / √{d_k})" if kind == "scaled" else "softmax(ω)"
             heatmap(
                 values,
                 tokens,
                 tokens,
-                title=f"{kind.capitalize()}: {formula}{marker}",
+                title=f"{kind.capitalize()}: {formula}",
                 x_title="key token",
                 y_title="query token",
                 value_title="weight α",
@@ -363,18 +373,24 @@ if shown >= 5:
             )
             table(values, tokens, tokens, q)
     st.markdown(glue.scaling_comparison(view, q, qname, settings.scaled))
+    dropout_box = st.container()
     if view.dropout_mask is not None:
-        prose("scaled/dropout")
-        heatmap_and_table(
-            view.dropped_weights,
-            tokens,
-            tokens,
-            title=f"After dropout (p = {options.dropout:g}): dropped = 0, kept × {1 / (1 - options.dropout):.3g}",
-            x_title="key token",
-            y_title="query token",
-            value_title="weight",
-            highlight_row=q,
-        )
+        with dropout_box:
+            prose("scaled/dropout")
+            st.markdown(
+                f"**p = {options.dropout:g}**: dropped weights are 0, the kept ones are "
+                f"multiplied by 1 / (1 - p) = **{1 / (1 - options.dropout):.3g}**."
+            )
+            heatmap_and_table(
+                view.dropped_weights,
+                tokens,
+                tokens,
+                title="Attention weights after dropout",
+                x_title="key token",
+                y_title="query token",
+                value_title="weight",
+                highlight_row=q,
+            )
 
 # ---- step 6: context vectors ------------------------------------------------------------
 if shown >= 6:

@@ -277,6 +277,10 @@ if shown > 3:
         m3.metric("effective tokens at T", f"{at_t.effective_tokens:.2f}")
     with curve_col:
         charts.show(ws.temperature_chart(curve, d_k, temperature, num_tokens), width="stretch")
+        st.caption(
+            f"At d_k = {d_k}: the effective tokens for every T; ◆ = your T = "
+            f"{ws.format_temperature(temperature)}."
+        )
         st.dataframe(
             ws.curve_frame(curve, d_k, temperature),
             hide_index=True,

@@ -121,7 +121,8 @@ def dropout_section() -> None:
         )
     show_heatmap(
         compute.to_lists(dropped.dropped_weights),
-        f"Causal attention weights after dropout (p = {dropout:g})",
+        # p is in the sentence above: a title that changes would rebuild the chart
+        "Causal attention weights after dropout",
         highlight_row=settings.query,
     )
     show_source(dropout_mask, apply_dropout)

@@ -40,8 +40,8 @@ def rounded(values: torch.Tensor) -> list[list[float]]:
 def tables_by_name(
     at: AppTest, *, scaled: bool = True, causal: bool = False, dropout: bool = False
 ):
-    names = ["queries", "keys", "values", "attn_scores"]
-    names += ["scaled_scores"] if scaled else []
+    # the scaled scores are shown whether or not scaling is on (for comparison when off)
+    names = ["queries", "keys", "values", "attn_scores", "scaled_scores"]
     names += ["masked_scores"] if causal else []
     names += ["weights_scaled", "weights_unscaled"]
     names += ["dropped_weights"] if dropout else []
@@ -359,6 +359,7 @@ def test_scaling_toggle_changes_the_weights_in_use() -> None:
     assert_shows(at, unscaled, scaled=False)
     tables = tables_by_name(at, scaled=False)
     assert matrix(tables["weights_scaled"]) == rounded(scaled.attn_weights)  # both, side by side
+    assert matrix(tables["scaled_scores"]) == rounded(scaled.scaled_scores)  # for comparison
     assert "(unscaled)" in text(at)
     assert "Scaling is **off**" in at.warning[0].value
     assert "scaling switched off" in at.code[-1].value

@@ -11,6 +11,7 @@ import json
 import math
 import re
 
+import pyarrow as pa
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -31,8 +32,36 @@ def metrics(at: AppTest, label: str) -> list[str]:
 
 
 def charts(at: AppTest) -> list[dict]:
-    """Every Vega-Lite spec the page drew, as dicts."""
-    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    """Every Vega-Lite spec the page drew, as dicts, each named dataset (sent beside the spec
+    as Arrow) put back inline where a layer refers to it, as the browser sees it."""
+    specs = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        data = {
+            d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist()
+            for d in chart.proto.datasets
+        }
+        shared = spec.pop("data", None)  # Altair hoists data shared by all layers
+        for layer in spec.get("layer", ()):
+            if shared is not None:
+                layer.setdefault("data", shared)
+        inline(spec, data)
+        specs.append(spec)
+    return specs
+
+
+def inline(node: object, data: dict[str, list[dict]]) -> None:
+    """Replace every ``{"data": {"name": n}}`` below ``node`` by ``{"values": data[n]}``."""
+    if isinstance(node, dict):
+        ref = node.get("data")
+        if isinstance(ref, dict) and ref.get("name") in data:
+            node["data"] = {"values": data[ref["name"]]}
+        for key, child in node.items():
+            if key != "data":
+                inline(child, data)
+    elif isinstance(node, list):
+        for child in node:
+            inline(child, data)
 
 
 def chart_titled(at: AppTest, start: str) -> dict:

@@ -8,6 +8,11 @@ blue-orange for signed scores).
 Speed: building and validating an Altair chart costs about 50 ms, and a page has several.
 So the heatmap's Altair chart is built once per layout (labels, titles, options) and kept as
 a Vega-Lite spec; each rerun only swaps in the numbers. Render every chart with ``show``.
+
+The browser redraws a chart in place (new data into the same Vega view, ~15 ms cheaper than
+building a new view) only when the spec is unchanged and just its datasets differ. So every
+number lives in the dataset, the colour scale's range included, and a title holds no number
+that a control changes: the page writes such numbers beside the chart.
 """
 
 import functools
@@ -18,6 +23,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from ui.state import get_settings
@@ -89,22 +95,45 @@ def heatmap(
     Tensors are accepted (converted with ``.tolist()``).
     """
     values = values.tolist() if hasattr(values, "tolist") else values
-    records = long_form(values, row_labels, col_labels)
-    low, high = domain or _domain([r["value"] for r in records], diverging)
+    flat = [float(v) for row in values for v in row]
+    low, high = domain or _domain(flat, diverging)
     mid = (low + high) / 2
-    for record in records:  # white text on dark cells, black on light ones
-        v = record["value"]
-        light = abs(v - mid) < (high - mid) / 2 if diverging else v > mid
-        record["text_color"] = "black" if light else "white"
+    # white text on dark cells, black on light ones
+    if diverging:
+        text_color = ["black" if abs(v - mid) < (high - mid) / 2 else "white" for v in flat]
+    else:
+        text_color = ["black" if v > mid else "white" for v in flat]
+    n_cols = len(col_labels)
+    cells = pa.table(
+        {
+            "row": pa.array([i // n_cols for i in range(len(flat))], pa.int64()),
+            "column": pa.array([i % n_cols for i in range(len(flat))], pa.int64()),
+            "value": pa.array(flat, pa.float64()),
+            "row_token": [row_labels[i // n_cols] for i in range(len(flat))],
+            "col_token": [col_labels[i % n_cols] for i in range(len(flat))],
+            "text_color": text_color,
+            # the colour scale's range, read by the spec's params (see _heatmap_template)
+            "low": pa.array([low] * len(flat), pa.float64()),
+            "high": pa.array([high] * len(flat), pa.float64()),
+        }
+    )
     spec = json.loads(
         _heatmap_template(
             tuple(row_labels), tuple(col_labels), title, x_title, y_title, value_title,
-            diverging, highlight_row, fmt, len(records) <= MAX_CELLS_WITH_TEXT, get_settings().projector,
+            diverging, highlight_row, fmt, len(flat) <= MAX_CELLS_WITH_TEXT, get_settings().projector,
         )
     )  # fmt: skip
-    spec["layer"][0]["encoding"]["color"]["scale"]["domain"] = [low, high]
-    spec["datasets"] = {DATASET: records}
+    spec["datasets"] = {DATASET: arrow_bytes(cells)}
     return spec
+
+
+def arrow_bytes(table: pa.Table) -> bytes:
+    """A dataset as Arrow IPC bytes, sent as is (Streamlit would route a list of dicts through
+    pandas). The same numbers give the same bytes, so the browser leaves that chart alone."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 @functools.lru_cache(maxsize=512)
@@ -136,7 +165,12 @@ def _heatmap_template(
         alt.Tooltip("col_token:N", title=x_title),
         alt.Tooltip("value:Q", title=value_title, format=".4f"),
     ]
-    scale = alt.Scale(scheme=DIVERGING if diverging else SEQUENTIAL, domain=[0, 1])
+    # The colour range comes with the data (columns low, high), so that new numbers update
+    # the chart in place; a domain written into the spec would rebuild the chart.
+    scale = alt.Scale(
+        scheme=DIVERGING if diverging else SEQUENTIAL,
+        domain=alt.ExprRef("[domain_low, domain_high]"),
+    )
     base = alt.Chart(alt.NamedData(DATASET)).encode(x=x, y=y)
     layers = [
         base.mark_rect(stroke="white", strokeWidth=0.5).encode(
@@ -159,13 +193,21 @@ def _heatmap_template(
             alt.datum.row == highlight_row
         )
         layers.append(outline)
-    chart = alt.layer(*layers).properties(
-        title=wrap_title(title, cell * len(col_labels) + 120, sizes["title"]),
-        width=cell * len(col_labels),
-        height=cell * len(row_labels),
-        # "pad": width/height are the cells' area; axes and legend add to it (Streamlit's
-        # default "fit" would squeeze the cells to make room for them)
-        autosize=alt.AutoSizeParams(type="pad"),
+    first = f"length(data('{DATASET}')) ? data('{DATASET}')[0]"
+    chart = (
+        alt.layer(*layers)
+        .add_params(
+            alt.param(name="domain_low", expr=f"{first}.low : 0"),
+            alt.param(name="domain_high", expr=f"{first}.high : 1"),
+        )
+        .properties(
+            title=wrap_title(title, cell * len(col_labels) + 120, sizes["title"]),
+            width=cell * len(col_labels),
+            height=cell * len(row_labels),
+            # "pad": width/height are the cells' area; axes and legend add to it (Streamlit's
+            # default "fit" would squeeze the cells to make room for them)
+            autosize=alt.AutoSizeParams(type="pad"),
+        )
     )
     return json.dumps(configure(chart).to_dict())
 
