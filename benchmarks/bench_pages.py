@@ -87,6 +87,14 @@ CONTROLS: list[Control] = [
         None,
     ),
     Control(
+        "rnn vs attention: position length",
+        "pages/1_RNN_vs_attention.py",
+        "RNN_vs_attention",
+        _slider("w.rnn.position_length", (19, 20)),
+        SLIDER,
+        "ArrowLeft",
+    ),
+    Control(
         "simplified: softmax dim",
         "pages/2_Simplified_self_attention.py",
         "Simplified_self_attention",
