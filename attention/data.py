@@ -24,6 +24,8 @@ BOOK_INPUTS: torch.Tensor = torch.tensor(BOOK_INPUTS_LIST)
 
 #: The seed and output size the chapter uses for its trainable weights (section 3.4).
 BOOK_SEED: int = 123
+#: The seed of the book's SelfAttention_v2 (nn.Linear weights), used in section 3.5.
+BOOK_V2_SEED: int = 789
 BOOK_D_OUT: int = 2
 
 #: Values the chapter prints, rounded to 4 decimals as printed.
@@ -44,6 +46,8 @@ BOOK_PRINTED: dict[str, tuple[float, ...]] = {
     "scaled.attn_weights_2": (0.1500, 0.2264, 0.2199, 0.1311, 0.0906, 0.1820),
     # 3.4.1: context vector z^2
     "scaled.context_vec_2": (0.3061, 0.8210),
+    # 3.5.1: causal attention weights of "journey" with SelfAttention_v2 (torch.manual_seed(789))
+    "causal.attn_weights_2": (0.5517, 0.4483, 0.0, 0.0, 0.0, 0.0),
     # 3.6.2: MultiHeadAttention(d_in=3, d_out=2, context_length=6, dropout=0.0, num_heads=2)
     # after torch.manual_seed(123), rows = context vectors of the six tokens
     "multihead.context_vecs": (

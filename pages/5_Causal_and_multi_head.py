@@ -11,7 +11,7 @@ from attention import (
     multihead_trace,
     renormalized_causal_weights,
 )
-from attention.data import BOOK_PRINTED, BOOK_SEED
+from attention.data import BOOK_D_OUT, BOOK_PRINTED, BOOK_SEED, BOOK_V2_SEED
 from ui import charts, compute, state
 from ui.layout import page_setup, prose, show_snippet, show_source, stepper
 from ui.multihead import divisors, reproduce_snippet, shapes_frame
@@ -46,12 +46,24 @@ def show_heatmap(values: list, title: str, **kwargs: object) -> None:
 
 # ---- 1. Causal mask ----------------------------------------------------------------------
 st.header("1 · Causal mask: no peeking at the future")
+book_v2 = st.toggle(
+    "Use the book's section 3.5 weights (SelfAttention_v2: nn.Linear layers, seed 789)",
+    key=state.init_widget(PAGE, "book_v2", True),
+    help="Off: the weights of the Scaled dot-product page (torch.rand, your seeds and edits).",
+)
+seeds, edits = ((BOOK_V2_SEED,) * 3, ()) if book_v2 else (settings.qkv_seeds, settings.weight_edits)
 causal = compute.self_attention(
-    settings.inputs, settings.d_out, settings.qkv_seeds, settings.weight_edits, causal=True
+    settings.inputs, settings.d_out, seeds, edits, causal=True, linear=book_v2
+)
+source = (
+    "the book's `SelfAttention_v2` (three `nn.Linear(d_in, d_out, bias=False)` after "
+    "`torch.manual_seed(789)`)"
+    if book_v2
+    else f"the *Scaled dot-product attention* page's weights (seeds {settings.qkv_seeds})"
 )
 st.markdown(
-    f"The scaled scores of the *Scaled dot-product attention* page (seeds {settings.qkv_seeds}, "
-    f"d_out = {settings.d_out}), masked: each token keeps only itself and the tokens before it."
+    f"Scaled scores from {source}, d_out = {settings.d_out}, masked: each token keeps only "
+    "itself and the tokens before it."
 )
 left, right = st.columns(2)
 with left:
@@ -68,9 +80,13 @@ show_heatmap(
     domain=(0.0, 1.0),
     highlight_row=settings.query,
 )
-gap = compute.causal_renormalization_gap(
-    settings.inputs, settings.d_out, settings.qkv_seeds, settings.weight_edits
-)
+book_state = settings.tokens == state.DEFAULTS.tokens and settings.inputs == state.DEFAULTS.inputs
+if book_v2 and book_state and settings.d_out == BOOK_D_OUT:
+    printed = ", ".join(f"{v:.4f}" for v in BOOK_PRINTED["causal.attn_weights_2"])
+    st.success(
+        f"📖 Matches the book (section 3.5.1): the causal weights of *journey* are [{printed}]."
+    )
+gap = compute.causal_renormalization_gap(settings.inputs, settings.d_out, seeds, edits, book_v2)
 st.info(
     "The book first tries softmax → zero the future → divide by the row sums. The largest "
     f"difference between those weights and the ones above is **{gap:.1e}**: the same weights, "
@@ -105,11 +121,12 @@ def dropout_section() -> None:
     dropped = compute.self_attention(
         settings.inputs,
         settings.d_out,
-        settings.qkv_seeds,
-        settings.weight_edits,
+        seeds,
+        edits,
         causal=True,
         dropout=dropout,
         dropout_seed=int(dropout_seed),
+        linear=book_v2,
     )
     if dropout == 0:
         st.markdown("With p = 0 nothing is dropped: the weights are those of step 1.")

@@ -210,6 +210,7 @@ def test_book_printed_matches_notebook():
         "scaled.attn_weights_2": NB_SCALED_WEIGHTS_2,
         "scaled.context_vec_2": NB_SCALED_CONTEXT_2,
         "multihead.context_vecs": [v for row in NB_MHA for v in row],
+        "causal.attn_weights_2": NB_V2_CAUSAL_WEIGHTS[1],
     }
     assert set(BOOK_PRINTED) == set(expected)
     for key, values in expected.items():

@@ -7,7 +7,8 @@ from tests.conftest import assert_no_exception, run_page, wait_for_app
 from ui import compute
 
 PAGE = "pages/5_Causal_and_multi_head.py"
-BOOK_SEEDS = (123, 123, 123)
+BOOK_SEEDS = (123, 123, 123)  # section 3.4's torch.rand weights
+V2_SEEDS = (789, 789, 789)  # section 3.5's SelfAttention_v2 (nn.Linear) weights
 
 
 def flat(rows: list[list[float]]) -> list[float]:
@@ -22,9 +23,15 @@ def context_table(at):
     return at.dataframe[-1].value
 
 
-def test_book_state_shows_the_book_badge_and_values() -> None:
+def successes(at) -> str:
+    return " ".join(s.value for s in at.success)
+
+
+def test_book_state_shows_the_book_badges_and_values() -> None:
     at = run_page(PAGE)
-    assert "Matches the book" in at.success[0].value
+    assert "3.5.1" in at.success[0].value and "[0.5517, 0.4483, 0.0000" in at.success[0].value
+    assert flat(frame_values(at, 2))[6:8] == pytest.approx([0.5517, 0.4483], abs=1e-4)
+    assert "Matches the book (section 3.6.2)" in successes(at)
     printed = BOOK_PRINTED["multihead.context_vecs"]
     shown = context_table(at).to_numpy().ravel().tolist()
     assert shown == pytest.approx(printed, abs=1e-4)
@@ -54,7 +61,7 @@ def test_dropout_seed_changes_the_pattern() -> None:
     before = frame_values(at, 3)
     at.number_input(key="w.multihead.dropout_seed").set_value(7).run()
     expected = compute.self_attention(
-        compute_inputs(), 2, BOOK_SEEDS, (), causal=True, dropout=0.5, dropout_seed=7
+        compute_inputs(), 2, V2_SEEDS, (), causal=True, dropout=0.5, dropout_seed=7, linear=True
     ).dropped_weights.tolist()
     assert (
         flat(frame_values(at, 3)) == pytest.approx(flat(expected)) and frame_values(at, 3) != before
@@ -84,7 +91,16 @@ def test_weights_seed_changes_the_output() -> None:
     at.number_input(key="w.multihead.mha_seed").set_value(5).run()
     expected = compute.multihead(compute_inputs(), 2, 2, 0.0, 5).context_vecs.tolist()
     assert flat(context_table(at).to_numpy().tolist()) == pytest.approx(flat(expected))
-    assert not at.success
+    assert "3.6.2" not in successes(at)
+
+
+def test_book_v2_toggle_switches_to_the_scaled_pages_weights() -> None:
+    at = run_page(PAGE, qkv_seeds=(5, 6, 7))
+    at.toggle(key="w.multihead.book_v2").set_value(False).run()
+    expected = compute.self_attention(compute_inputs(), 2, (5, 6, 7), (), causal=True)
+    assert flat(frame_values(at, 2)) == pytest.approx(flat(expected.attn_weights.tolist()))
+    assert "3.5.1" not in successes(at)
+    assert "(5, 6, 7)" in " ".join(m.value for m in at.markdown)
 
 
 def test_shared_embeddings_are_used() -> None:

@@ -41,13 +41,16 @@ def qkv_weights(
     d_out: int,
     qkv_seeds: tuple[int, int, int],
     weight_edits: tuple[tuple[str, Matrix], ...] = (),
+    linear: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """W_query, W_key, W_value: matrix i is the i-th draw of ``init_qkv_weights`` from seed i.
 
     With one seed for all three this is exactly the book's ``torch.manual_seed(seed)`` then
     three ``torch.rand(d_in, d_out)``. ``weight_edits`` replaces whole matrices a student edited.
+    ``linear=True`` draws the ``nn.Linear`` weights of the book's ``SelfAttention_v2`` instead.
     """
-    drawn = [attention.init_qkv_weights(d_in, d_out, seed)[i] for i, seed in enumerate(qkv_seeds)]
+    init = attention.init_linear_qkv_weights if linear else attention.init_qkv_weights
+    drawn = [init(d_in, d_out, seed)[i] for i, seed in enumerate(qkv_seeds)]
     edits = dict(weight_edits)
     names = ("W_query", "W_key", "W_value")
     W_query, W_key, W_value = (
@@ -67,9 +70,10 @@ def self_attention(
     causal: bool = False,
     dropout: float = 0.0,
     dropout_seed: int = 123,
+    linear: bool = False,
 ) -> attention.SelfAttentionTrace:
-    """Sections 3.4-3.5 on the given embeddings and weight parameters."""
-    W_query, W_key, W_value = qkv_weights(len(inputs[0]), d_out, qkv_seeds, weight_edits)
+    """Sections 3.4-3.5 on the given embeddings and weight parameters (see ``qkv_weights``)."""
+    W_query, W_key, W_value = qkv_weights(len(inputs[0]), d_out, qkv_seeds, weight_edits, linear)
     return attention.self_attention(
         tensor(inputs),
         W_query,
@@ -120,11 +124,14 @@ def causal_renormalization_gap(
     d_out: int,
     qkv_seeds: tuple[int, int, int],
     weight_edits: tuple[tuple[str, Matrix], ...] = (),
+    linear: bool = False,
 ) -> float:
     """Largest difference between the book's two causal approaches (3.5.1) on these inputs.
 
     softmax -> zero the future -> renormalise, versus -inf mask -> softmax: equal up to rounding.
     """
-    unmasked = self_attention(inputs, d_out, qkv_seeds, weight_edits).attn_weights
-    masked = self_attention(inputs, d_out, qkv_seeds, weight_edits, causal=True).attn_weights
+    unmasked = self_attention(inputs, d_out, qkv_seeds, weight_edits, linear=linear).attn_weights
+    masked = self_attention(
+        inputs, d_out, qkv_seeds, weight_edits, causal=True, linear=linear
+    ).attn_weights
     return (attention.renormalized_causal_weights(unmasked) - masked).abs().max().item()
