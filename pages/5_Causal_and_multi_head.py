@@ -72,8 +72,12 @@ with left:
     st.dataframe(charts.matrix_frame(mask, tokens, tokens))
 with right:
     st.markdown("**masked scores / √d_k** — `-inf` above the diagonal")
-    masked = charts.matrix_frame(compute.to_lists(causal.masked_scores), tokens, tokens)
-    charts.table(masked)
+    # printed as the book prints them: "-inf" for a hidden score
+    printed_scores = [
+        [f"{v:.4f}" if v != float("-inf") else "-inf" for v in row]
+        for row in compute.to_lists(causal.masked_scores)
+    ]
+    st.dataframe(charts.matrix_frame(printed_scores, tokens, tokens))
 show_heatmap(
     compute.to_lists(causal.attn_weights),
     "Causal attention weights: 0 above the diagonal, each row sums to 1",

@@ -127,7 +127,7 @@ def test_multihead_page_in_chromium(server: str, page) -> None:
     page.goto(f"{server}/Causal_and_multi_head")
     wait_for_app(page)
     assert_no_exception(page)
-    assert page.get_by_text("Matches the book").count() == 1
+    assert page.get_by_text("Matches the book").count() == 2  # sections 3.5.1 and 3.6.2
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     assert charts.count() >= 4
     # a chart that Vega-Lite cannot compile stays an empty box: check one really drew

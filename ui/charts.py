@@ -153,8 +153,11 @@ def _heatmap_template(
     """The heatmap's Altair chart for one layout, as Vega-Lite JSON (data left out)."""
     sizes = font_sizes()
     # Cells shrink with more tokens so that chart, axes and legend fit half a wide page.
-    cell = max(20, min(44, 360 // max(len(col_labels), 1)))
-    cell = int(cell * 1.4) if projector else cell
+    # The plot stays within ~300 px (~380 px in projector mode) and the legend sits below it,
+    # so a heatmap fits half a page even beside its table.
+    n = max(len(col_labels), 1)
+    cell = min(int(44 * 1.25), 380 // n) if projector else min(44, 300 // n)
+    cell = max(cell, 14)
     # labelOverlap=False: every token keeps its label (Vega would drop every other one)
     x_axis = alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=120)
     x = alt.X("col_token:N", sort=list(col_labels), title=x_title, axis=x_axis)
@@ -174,7 +177,15 @@ def _heatmap_template(
     base = alt.Chart(alt.NamedData(DATASET)).encode(x=x, y=y)
     layers = [
         base.mark_rect(stroke="white", strokeWidth=0.5).encode(
-            color=alt.Color("value:Q", title=value_title, scale=scale), tooltip=tooltip
+            color=alt.Color(
+                "value:Q",
+                title=value_title,
+                scale=scale,
+                legend=alt.Legend(
+                    orient="bottom", direction="horizontal", gradientLength=min(cell * n, 240)
+                ),
+            ),
+            tooltip=tooltip,
         )
     ]
     if with_text:
