@@ -81,6 +81,18 @@ PAGES: tuple[Page, ...] = (
 )
 
 
+# Projector mode: larger text in the main area (prose, widget labels, HTML tables, metrics,
+# captions); charts get larger fonts from ui.charts. The sidebar keeps its size.
+PROJECTOR_CSS = """<style>
+[data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li,
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p,
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stTable"] td, [data-testid="stMain"] [data-testid="stTable"] th
+  {font-size: 1.3rem;}
+[data-testid="stMain"] [data-testid="stMetricValue"] {font-size: 2.6rem;}
+</style>"""
+
+
 def page_setup(title: str, page_id: str) -> state.LabSettings:
     """Call first on every page: config, sidebar, URL state. Returns the shared settings."""
     st.set_page_config(page_title=f"{title} · Attention Lab", page_icon="🔍", layout="wide")
@@ -89,7 +101,7 @@ def page_setup(title: str, page_id: str) -> state.LabSettings:
     _sidebar(page_id)
     settings = state.get_settings()
     if settings.projector:
-        st.html("<style>.stMarkdown p, .stMarkdown li {font-size: 1.35rem;}</style>")
+        st.html(PROJECTOR_CSS)
     for message in url_errors:
         st.warning(f"A setting in the link was not used. {message}", icon="🔗")
     state.write_url(settings)
