@@ -56,6 +56,7 @@ def test_home_in_chromium(server: str, page) -> None:
     page.goto(server)
     wait_for_app(page)
     assert_no_exception(page)
+    page.get_by_text("Matches the book").first.wait_for(timeout=20_000)
     assert page.get_by_text("Matches the book").count() == 1
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_by_text("Home: the chapter's path").count() == 1

@@ -129,6 +129,7 @@ def test_multihead_page_in_chromium(server: str, page) -> None:
     assert_no_exception(page)
     assert page.get_by_text("Matches the book").count() == 2  # sections 3.5.1 and 3.6.2
     charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.first.wait_for(timeout=20_000)  # chart elements can mount just after the run ends
     assert charts.count() >= 4
     # a chart that Vega-Lite cannot compile stays an empty box: check one really drew
     charts.first.scroll_into_view_if_needed()

@@ -489,6 +489,7 @@ def test_scaling_toggle_in_chromium(server: str, page) -> None:
     page.goto(f"{server}/Scaled_dot_product_attention")
     wait_for_app(page)
     assert_no_exception(page)
+    page.get_by_text("Matches the book").first.wait_for(timeout=20_000)
     assert page.get_by_text("Matches the book").count() == 1
     before = _weights_line(page)
     assert "(scaled)" in before and "0.2264" in before  # the book's attn_weights_2
