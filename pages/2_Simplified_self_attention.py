@@ -5,7 +5,15 @@ import streamlit as st
 from ui import charts
 from ui import simplified as glue
 from ui.editor import embeddings_editor, query_picker
-from ui.layout import page_setup, prose, show_snippet, show_source, stepper
+from ui.layout import (
+    HIDDEN_ANSWER,
+    hides_answers,
+    page_setup,
+    prose,
+    show_snippet,
+    show_source,
+    stepper,
+)
 from ui.state import LabSettings, get_settings, widget_key
 
 PAGE = "simplified"
@@ -38,15 +46,23 @@ with result_col:
     if isinstance(v, str):  # the editor validates, so this is a last line of defence
         st.error(v)
         st.stop()
-    st.markdown(
-        f"**Context vector of *{qname}***, the result of the three steps below:\n\n"
-        f"#### z{qsup} = {glue.fmt_vector(v.context_vecs[q])}"
-    )
+    spoiler = hides_answers(PAGE, STEPS)
+    if spoiler:
+        st.markdown(
+            f"**Context vector of *{qname}***: the result of the steps below.\n\n{HIDDEN_ANSWER}"
+        )
+    else:
+        st.markdown(
+            f"**Context vector of *{qname}***, the result of the three steps below:\n\n"
+            f"#### z{qsup} = {glue.fmt_vector(v.context_vecs[q])}"
+        )
     st.caption(
         f"{len(tokens)} tokens, d_in = {settings.d_in}. It changes as soon as you edit a number."
     )
 
-if glue.is_book_query(settings):
+if spoiler:
+    pass  # the book's numbers would give the answers away before the steps
+elif glue.is_book_query(settings):
     ours = (v.attn_scores[q], v.attn_weights[q], v.context_vecs[q])
     names = ("attn_scores_2", "attn_weights_2", "context_vec_2")
     matches = all(

@@ -9,7 +9,15 @@ import streamlit as st
 from ui import charts, state
 from ui import scaled as glue
 from ui.editor import embeddings_editor, query_picker
-from ui.layout import page_setup, prose, show_snippet, show_source, stepper
+from ui.layout import (
+    HIDDEN_ANSWER,
+    hides_answers,
+    page_setup,
+    prose,
+    show_snippet,
+    show_source,
+    stepper,
+)
 from ui.state import MAX_D_OUT, MAX_SEED, get_settings
 
 PAGE = glue.PAGE
@@ -175,7 +183,9 @@ dim_cols = glue.dims(d_out)
 change = glue.track_change(settings, options, view)
 
 # ---- the book and what changed ----------------------------------------------------------
-if settings.is_book_state:
+if hides_answers(PAGE, STEPS):
+    st.markdown(HIDDEN_ANSWER)  # the book's printed values would give the steps away
+elif settings.is_book_state:
     st.success(
         "**Matches the book** (section 3.4.1): the book's six tokens, seed 123, d_out = 2. "
         "Its printed values for the query *journey* stand beside ours below"

@@ -60,3 +60,17 @@ def test_home_in_chromium(server: str, page) -> None:
     assert page.get_by_text("Matches the book").count() == 1
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_by_text("Home: the chapter's path").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "steps"),
+    [("pages/2_Simplified_self_attention.py", 5), ("pages/3_Scaled_dot_product_attention.py", 6)],
+)
+def test_reveal_mode_keeps_the_answers_for_the_last_step(path: str, steps: int) -> None:
+    page_id = "simplified" if "Simplified" in path else "scaled"
+    at = run_page(path, reveal=True)
+    assert not any("Matches the book" in s.value for s in at.success)
+    assert any("appear with the last step" in m.value for m in at.markdown)
+    for _ in range(steps - 1):
+        at.button(key=f"w.{page_id}.next").click().run()
+    assert any("Matches the book" in s.value for s in at.success)

@@ -204,6 +204,19 @@ def stepper(page_id: str, steps: tuple[str, ...]) -> int:
     return shown
 
 
+def hides_answers(page_id: str, steps: tuple[str, ...]) -> bool:
+    """True while 'Reveal step by step' has not reached the last step: keep results hidden.
+
+    A page that shows a result (a context vector, the book's printed values) above its steps
+    checks this, so the class does not see the answer before the steps that lead to it.
+    """
+    shown = st.session_state.get(f"lab.reveal.{page_id}", 1)
+    return state.get_settings().reveal and shown < len(steps)
+
+
+HIDDEN_ANSWER = "🙈 *The result and the book's numbers appear with the last step.*"
+
+
 def prose(name: str) -> None:
     """Render a lesson text from ``content/<name>.md`` (prose lives in markdown, not code)."""
     st.markdown((CONTENT / f"{name}.md").read_text(encoding="utf-8"))
