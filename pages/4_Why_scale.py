@@ -10,7 +10,12 @@ import math
 import streamlit as st
 
 from attention.self_attention import scale_scores, softmax_with_temperature
-from attention.why_scale import random_queries_keys, saturation_sweep, softmax_saturation
+from attention.why_scale import (
+    SaturationStats,
+    random_queries_keys,
+    saturation_sweep,
+    softmax_saturation,
+)
 from ui import charts, compute
 from ui import why_scale as ws
 from ui.layout import page_setup, show_snippet, show_source, stepper
@@ -222,101 +227,119 @@ if shown > 2:
             height="content",
         )
 
-# ---- 4. temperature ------------------------------------------------------------------------
-temperature = ws.DEFAULTS["temperature"]
-if shown > 3:
-    st.divider()
-    st.markdown(ws.prose_section("temperature"))
-    root = ws.sqrt_dk_temperature(d_k)
+# ---- 4-5. temperature and the code ----------------------------------------------------------
+# The temperature controls change step 4 and the snippet of step 5 only: both sit in one
+# fragment, which reruns (and redraws) alone when T moves. d_k and the rest come from the
+# full run that drew them.
 
-    def set_temperature(value: float) -> None:
-        st.session_state["temperature"] = value
 
-    slider_col, button_col = st.columns([4, 2], vertical_alignment="bottom")
-    temperature = slider_col.select_slider(
-        "Temperature T: softmax(q·k / T)",
-        options=ws.TEMPERATURES,
-        value=ws.DEFAULTS["temperature"],
-        format_func=ws.format_temperature,
-        key="temperature",
-        bind="query-params",
-        help="Powers of √2. T = 1 is unscaled attention; T = √d_k is scaled attention.",
-    )
-    with button_col:
-        b1, b2 = st.columns(2)
-        b1.button(
-            f"T = √d_k = {ws.format_temperature(root)}",
-            on_click=set_temperature,
-            args=(root,),
-            key=f"w.{ws.PAGE}.t_root",
-            width="stretch",
-        )
-        b2.button(
-            "T = 1",
-            on_click=set_temperature,
-            args=(1.0,),
-            key=f"w.{ws.PAGE}.t_one",
-            width="stretch",
-        )
-    curve = ws.temperature_curves(ws.D_KS, num_tokens, seed)[ws.D_KS.index(d_k)]
-    at_t = next(p for p in curve if math.isclose(p.temperature, temperature))
-    chart_col, curve_col = st.columns(2)
-    with chart_col:
-        charts.show(
-            ws.weight_bars(
-                at_t.example_weights,
-                title=f"The same query at T = {ws.format_temperature(temperature)}",
-                version=f"softmax(q·k / {ws.format_temperature(temperature)})",
-                color=ws.CHOSEN,
-            ),
-            width="stretch",
-        )
-        m1, m2, m3 = st.columns(3)
-        m1.metric("max weight at T", f"{at_t.max_weight:.3f}")
-        m2.metric("entropy at T (nats)", f"{at_t.entropy:.3f}")
-        m3.metric("effective tokens at T", f"{at_t.effective_tokens:.2f}")
-    with curve_col:
-        charts.show(ws.temperature_chart(curve, d_k, temperature, num_tokens), width="stretch")
-        st.caption(
-            f"At d_k = {d_k}: the effective tokens for every T; ◆ = your T = "
-            f"{ws.format_temperature(temperature)}."
-        )
-        st.dataframe(
-            ws.curve_frame(curve, d_k, temperature),
-            hide_index=True,
-            column_config=ws.column_config(),
-            height=290,
-        )
-    if math.isclose(temperature, root):
-        st.success(
-            f"T = √d_k = {ws.format_temperature(root)}: this is scaled dot-product attention. "
-            f"Its {at_t.effective_tokens:.2f} effective tokens match step 2's scaled value "
-            f"({scaled.effective_tokens:.2f}); move d_k and it stays about the same.",
-            icon="🎯",
-        )
-    elif temperature < root:
-        st.caption(
-            f"T = {ws.format_temperature(temperature)} is below √d_k: the scores' spread is "
-            f"{unscaled.raw_score_std / temperature:.1f} instead of 1, so softmax is sharper "
-            "than scaled attention."
-        )
-    else:
-        st.caption(
-            f"T = {ws.format_temperature(temperature)} is above √d_k: the scores' spread is "
-            f"{unscaled.raw_score_std / temperature:.2f}, below 1, so the weights are flatter "
-            "than scaled attention's."
-        )
+@st.fragment
+def temperature_and_code(
+    d_k: int,
+    num_tokens: int,
+    seed: int,
+    unscaled: SaturationStats,
+    scaled: SaturationStats,
+    shown: int,
+) -> None:
+    # ---- 4. temperature ---------------------------------------------------------------------
+    temperature = ws.DEFAULTS["temperature"]
+    if shown > 3:
+        st.divider()
+        st.markdown(ws.prose_section("temperature"))
+        root = ws.sqrt_dk_temperature(d_k)
 
-# ---- 5. code -------------------------------------------------------------------------------
-if shown > 4:
-    st.divider()
-    st.markdown(ws.prose_section("code"))
-    show_source(
-        softmax_saturation,
-        random_queries_keys,
-        scale_scores,
-        saturation_sweep,
-        softmax_with_temperature,
-        ws.temperature_curve,
-    )
-    show_snippet(ws.snippet(d_k, num_tokens, seed, temperature))
+        def set_temperature(value: float) -> None:
+            st.session_state["temperature"] = value
+
+        slider_col, button_col = st.columns([4, 2], vertical_alignment="bottom")
+        temperature = slider_col.select_slider(
+            "Temperature T: softmax(q·k / T)",
+            options=ws.TEMPERATURES,
+            value=ws.DEFAULTS["temperature"],
+            format_func=ws.format_temperature,
+            key="temperature",
+            bind="query-params",
+            help="Powers of √2. T = 1 is unscaled attention; T = √d_k is scaled attention.",
+        )
+        with button_col:
+            b1, b2 = st.columns(2)
+            b1.button(
+                f"T = √d_k = {ws.format_temperature(root)}",
+                on_click=set_temperature,
+                args=(root,),
+                key=f"w.{ws.PAGE}.t_root",
+                width="stretch",
+            )
+            b2.button(
+                "T = 1",
+                on_click=set_temperature,
+                args=(1.0,),
+                key=f"w.{ws.PAGE}.t_one",
+                width="stretch",
+            )
+        curve = ws.temperature_curves(ws.D_KS, num_tokens, seed)[ws.D_KS.index(d_k)]
+        at_t = next(p for p in curve if math.isclose(p.temperature, temperature))
+        chart_col, curve_col = st.columns(2)
+        with chart_col:
+            charts.show(
+                ws.weight_bars(
+                    at_t.example_weights,
+                    title=f"The same query at T = {ws.format_temperature(temperature)}",
+                    version=f"softmax(q·k / {ws.format_temperature(temperature)})",
+                    color=ws.CHOSEN,
+                ),
+                width="stretch",
+            )
+            m1, m2, m3 = st.columns(3)
+            m1.metric("max weight at T", f"{at_t.max_weight:.3f}")
+            m2.metric("entropy at T (nats)", f"{at_t.entropy:.3f}")
+            m3.metric("effective tokens at T", f"{at_t.effective_tokens:.2f}")
+        with curve_col:
+            charts.show(ws.temperature_chart(curve, d_k, temperature, num_tokens), width="stretch")
+            st.caption(
+                f"At d_k = {d_k}: the effective tokens for every T; ◆ = your T = "
+                f"{ws.format_temperature(temperature)}."
+            )
+            st.dataframe(
+                ws.curve_frame(curve, d_k, temperature),
+                hide_index=True,
+                column_config=ws.column_config(),
+                height=290,
+            )
+        if math.isclose(temperature, root):
+            st.success(
+                f"T = √d_k = {ws.format_temperature(root)}: this is scaled dot-product attention. "
+                f"Its {at_t.effective_tokens:.2f} effective tokens match step 2's scaled value "
+                f"({scaled.effective_tokens:.2f}); move d_k and it stays about the same.",
+                icon="🎯",
+            )
+        elif temperature < root:
+            st.caption(
+                f"T = {ws.format_temperature(temperature)} is below √d_k: the scores' spread is "
+                f"{unscaled.raw_score_std / temperature:.1f} instead of 1, so softmax is sharper "
+                "than scaled attention."
+            )
+        else:
+            st.caption(
+                f"T = {ws.format_temperature(temperature)} is above √d_k: the scores' spread is "
+                f"{unscaled.raw_score_std / temperature:.2f}, below 1, so the weights are flatter "
+                "than scaled attention's."
+            )
+
+    # ---- 5. code ----------------------------------------------------------------------------
+    if shown > 4:
+        st.divider()
+        st.markdown(ws.prose_section("code"))
+        show_source(
+            softmax_saturation,
+            random_queries_keys,
+            scale_scores,
+            saturation_sweep,
+            softmax_with_temperature,
+            ws.temperature_curve,
+        )
+        show_snippet(ws.snippet(d_k, num_tokens, seed, temperature))
+
+
+temperature_and_code(d_k, num_tokens, seed, unscaled, scaled, shown)
