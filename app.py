@@ -56,7 +56,6 @@ with left:
             x_title="key (attended-to token)",
             y_title="query token",
             value_title="weight",
-            domain=(0.0, 1.0),
             highlight_row=settings.query,
         ),
     )
