@@ -144,12 +144,15 @@ def softmax_direction(tokens: tuple[str, ...], v: glue.SimplifiedView, q: int) -
     weights = v.attn_weights if dim == -1 else v.weights_dim0
     chart_col, table_col = st.columns([3, 2])
     with chart_col:
+        # the dim is named here, not in the chart's title: a changed title would make the
+        # browser rebuild the chart instead of updating its numbers
+        st.markdown(f"**`torch.softmax(attn_scores, dim={dim})`**")
         charts.show(
             charts.heatmap(
                 weights,
                 tokens,
                 tokens,
-                title=f"torch.softmax(attn_scores, dim={dim})",
+                title="Attention weights, softmax over the chosen dim",
                 x_title="key (attended-to token)",
                 y_title="query token",
                 value_title="weight",

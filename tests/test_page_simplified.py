@@ -235,8 +235,8 @@ def test_dim_switch_shows_which_sums_are_one() -> None:
     assert "every **column** sums to 1" in verdict
     assert f"sums to **{dim0[1].sum().item():.4f}**" in verdict
     assert "transpose" in verdict  # the scores are symmetric here
-    spec, data = chart(at, 2)
-    assert "dim=0" in json.dumps(spec["title"])
+    _, data = chart(at, 2)
+    assert "torch.softmax(attn_scores, dim=0)" in text(at)  # named above the chart
     cells = {(r["row"], r["column"]): r["value"] for r in data["cells"]}
     assert cells[(1, 2)] == pytest.approx(dim0[1, 2].item(), abs=1e-6)
 
