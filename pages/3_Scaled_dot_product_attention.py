@@ -65,16 +65,20 @@ def heatmap_and_table(values: list, rows: list[str], cols: list[str], **options:
 st.header("Your controls")
 inputs_col, params_col = st.columns([1, 1], gap="large")
 with inputs_col:
-    st.subheader("① The input: token embeddings")
-    st.markdown(":orange-badge[changes the attention weights, never the weight parameters]")
+    st.markdown(
+        "### ① The input: token embeddings\n"
+        ":orange-badge[changes the attention weights, never the weight parameters]"
+    )
     embeddings_editor(PAGE)
     query_picker(PAGE, label="Query token: whose attention do we follow?")
 
 with params_col:
     settings = get_settings()
     options = glue.get_options()
-    st.subheader("② The weight parameters")
-    st.markdown(":blue-badge[learned: change only with the seed, d_out or your edits]")
+    st.markdown(
+        "### ② The weight parameters\n"
+        ":blue-badge[learned: change only with the seed, d_out or your edits]"
+    )
     st.toggle(
         "One seed per matrix",
         key=glue.option_key("per_matrix_seeds"),
@@ -119,13 +123,9 @@ with params_col:
         on_change=glue.on_d_out,
         help="Output size of each weight matrix; the book uses 2. Changing it clears hand edits.",
     )
-    st.subheader("③ Options")
-    st.toggle(
-        "Scale the scores by √d_k",
-        key=glue.bind("scaled", settings.scaled),
-        on_change=state.sync_widget,
-        args=(PAGE, "scaled"),
-        help="Section 3.4 divides the scores by √d_k before softmax. Switch off to compare.",
+    st.markdown(
+        "### ③ Options\n"
+        ":small[:gray[The √d_k switch sits at step 5, between the scaled and unscaled weights.]]"
     )
     st.toggle(
         "Causal mask (section 3.5)",
@@ -188,12 +188,8 @@ if hides_answers(PAGE, STEPS):
 elif settings.is_book_state:
     st.success(
         "**Matches the book** (section 3.4.1): the book's six tokens, seed 123, d_out = 2. "
-        "Its printed values for the query *journey* stand beside ours below"
-        + (
-            ", ours computed the book's way (scaled, no mask, no dropout)."
-            if options.causal or options.dropout or not settings.scaled
-            else "."
-        ),
+        "Its printed values for the query *journey* stand beside ours below, ours computed "
+        "the book's way (scaled, no mask, no dropout).",
         icon="📖",
     )
     st.table(glue.book_frame(settings), hide_index=True)
@@ -209,14 +205,18 @@ st.header("What changed? Two kinds of weights")
 prose("scaled/two_kinds")
 params_card, attn_card = st.columns(2, gap="medium")
 summary = glue.change_summary(change)
+# each card is one markdown element (title, what happened, shape): fewer elements, faster reruns
 with params_card, st.container(border=True):
-    st.markdown(f"#### 🧱 Weight parameters\n{PARAMS_BADGE}")
-    st.markdown(summary.params)
-    st.caption(f"W_query, W_key, W_value: each ({d_in}, {d_out}), {glue.weights_origin(settings)}.")
+    st.markdown(
+        f"#### 🧱 Weight parameters\n{PARAMS_BADGE}\n\n{summary.params}\n\n"
+        f":small[:gray[W_query, W_key, W_value: each ({d_in}, {d_out}), "
+        f"{glue.weights_origin(settings)}.]]"
+    )
 with attn_card, st.container(border=True):
-    st.markdown(f"#### 🎯 Attention weights\n{ATTN_BADGE}")
-    st.markdown(summary.attention)
-    st.caption(f"α: ({n}, {n}), one row per query token, recomputed on every run.")
+    st.markdown(
+        f"#### 🎯 Attention weights\n{ATTN_BADGE}\n\n{summary.attention}\n\n"
+        f":small[:gray[α: ({n}, {n}), one row per query token, recomputed on every run.]]"
+    )
 st.markdown(f"**Your last change:** {summary.cause}")
 st.table(glue.rules_frame(change), hide_index=True)
 if summary.toast:
@@ -227,8 +227,7 @@ shown = stepper(PAGE, STEPS)
 # ---- step 1: weight parameters ----------------------------------------------------------
 if shown >= 1:
     st.header(f"1 · Weight parameters: W_query, W_key, W_value, each ({d_in}, {d_out})")
-    st.markdown(f"{PARAMS_BADGE} {summary.params_short}")
-    prose("scaled/weights")
+    prose("scaled/weights", before=f"{PARAMS_BADGE} {summary.params_short}")
     input_dims = [f"x{i + 1}" for i in range(d_in)]
     signature = glue.editor_signature(settings)
     edited = dict(settings.weight_edits)
@@ -283,8 +282,7 @@ if shown >= 3:
     st.header(
         f"3 · Attention scores ω = queries @ keys.T: ({n}, {d_out}) @ ({d_out}, {n}) → ({n}, {n})"
     )
-    prose("scaled/scores")
-    st.markdown(glue.dot_product_text(view, q, qname))
+    prose("scaled/scores", after=glue.dot_product_text(view, q, qname))
     heatmap_and_table(
         view.attn_scores,
         tokens,
@@ -300,21 +298,12 @@ if shown >= 3:
 # ---- step 4: scale by sqrt(d_k), and the causal mask ------------------------------------
 if shown >= 4:
     st.header(f"4 · Scale by √d_k = √{d_k}: the shape stays ({n}, {n})")
-    prose("scaled/scale")
-    # The scaled scores are shown in both positions of the toggle (like both weight matrices
-    # in step 5): switching scaling only rewrites the line above them, and the browser updates
-    # the page in place instead of building a chart.
-    if settings.scaled:
-        st.markdown(
-            f"`d_k = keys.shape[-1] = {d_k}`, so every score is divided by "
-            f"√{d_k} = **{d_k**0.5:.4f}**."
-        )
-    else:
-        st.warning(
-            "Scaling is **off** (toggle ③ above): softmax receives the raw scores of step 3. "
-            f"Below, for comparison, the scores it would receive with scaling on (÷ √{d_k}).",
-            icon="📏",
-        )
+    prose(
+        "scaled/scale",
+        after=f"`d_k = keys.shape[-1] = {d_k}`, so every score is divided by "
+        f"√{d_k} = **{d_k**0.5:.4f}**. (The switch at step 5 decides whether softmax gets "
+        "these scaled scores or the raw ones of step 3.)",
+    )
     heatmap_and_table(
         view.scaled_scores,
         tokens,
@@ -326,11 +315,9 @@ if shown >= 4:
         diverging=True,
         highlight_row=q,
     )
-    mask_box = st.container()
     if view.mask is not None:
-        with mask_box:
-            prose("scaled/mask")
-        mask_col, masked_col = mask_box.columns([1, 1], gap="medium")
+        prose("scaled/mask")
+        mask_col, masked_col = st.columns([1, 1], gap="medium")
         with mask_col:
             heatmap(
                 view.mask,
@@ -345,17 +332,15 @@ if shown >= 4:
             )
         with masked_col:
             st.markdown(
-                "**Masked scores**: `attn_scores.masked_fill(mask.bool(), -torch.inf)` "
+                "**Masked scaled scores**: `scaled.masked_fill(mask.bool(), -torch.inf)` "
                 f"· shape ({n}, {n})"
             )
             table(view.masked_scores, tokens, tokens, q)
 
-# ---- step 5: attention weights ----------------------------------------------------------
+# ---- step 5: attention weights, scaled and unscaled side by side ------------------------
 if shown >= 5:
     st.header(f"5 · Attention weights α = softmax(…, dim=-1): ({n}, {n}), each row sums to 1")
-    st.markdown(f"{ATTN_BADGE} {summary.attention_short}")
-    prose("scaled/softmax")
-    in_use = "scaled" if settings.scaled else "unscaled"
+    prose("scaled/softmax", before=f"{ATTN_BADGE} {summary.attention_short}")
     # one colour scale for both, from 0 to the largest weight: the contrast shows the peaks
     top = max(max(map(max, view.attn_weights_scaled)), max(map(max, view.attn_weights_unscaled)))
     scaled_col, unscaled_col = st.columns(2, gap="medium")
@@ -364,11 +349,6 @@ if shown >= 5:
         ("unscaled", view.attn_weights_unscaled, unscaled_col),
     ):
         with col:
-            # "in use" is written here, not in the chart's title: a changed title would make
-            # the browser rebuild the chart instead of leaving it as it is
-            st.markdown(
-                ":green-badge[← in use]" if kind == in_use else ":gray-badge[for comparison]"
-            )
             formula = f"softmax(ω / √{d_k})" if kind == "scaled" else "softmax(ω)"
             heatmap(
                 values,
@@ -382,14 +362,39 @@ if shown >= 5:
                 highlight_row=q,
             )
             table(values, tokens, tokens, q)
-    st.markdown(glue.scaling_comparison(view, q, qname, settings.scaled))
-    dropout_box = st.container()
-    if view.dropout_mask is not None:
-        with dropout_box:
-            prose("scaled/dropout")
-            st.markdown(
-                f"**p = {options.dropout:g}**: dropped weights are 0, the kept ones are "
-                f"multiplied by 1 / (1 - p) = **{1 / (1 - options.dropout):.3g}**."
+
+
+# ---- the scaling switch, and what it feeds: dropout, step 6, the code -------------------
+# Both weight matrices above are drawn whatever the switch says, so the switch and everything
+# downstream of it form one fragment: flipping it reruns (and redraws) only this part. The
+# source of the core functions does not depend on the switch: it stays outside.
+
+
+@st.fragment
+def weights_in_use(shown: int) -> None:
+    """Step 5's switch (which weights go on), the dropout of 3.5, step 6 and the snippet."""
+    settings, options = get_settings(), glue.get_options()
+    view = glue.build_view(settings, options)
+    change = glue.track_change(settings, options, view)
+    tokens, q, n = list(settings.tokens), settings.query, len(settings.tokens)
+    if shown >= 5:
+        switch = st.container(border=True)
+        switch.toggle(
+            "**Scale the scores by √d_k** (the book's way): which weights go on to step 6?",
+            key=glue.bind("scaled", settings.scaled),
+            on_change=state.sync_widget,
+            args=(PAGE, "scaled"),
+            help="On: the scaled weights (left) go on to step 6. Off: the unscaled ones (right).",
+        )
+        comparison = glue.scaling_comparison(view, q, settings.query_token, settings.scaled)
+        if change is not None and change.cause == "options":
+            comparison += f"\n\n🔎 **Your last change:** {glue.change_summary(change).toast}."
+        switch.markdown(comparison)
+        if view.dropout_mask is not None:
+            prose(
+                "scaled/dropout",
+                after=f"**p = {options.dropout:g}**: dropped weights are 0, the kept ones are "
+                f"multiplied by 1 / (1 - p) = **{1 / (1 - options.dropout):.3g}**.",
             )
             heatmap_and_table(
                 view.dropped_weights,
@@ -401,22 +406,28 @@ if shown >= 5:
                 value_title="weight",
                 highlight_row=q,
             )
+    if shown >= 6:
+        context_vectors(view, settings, n, q)
+    st.header("The code")
+    show_snippet(glue.reproduce_snippet(settings, options))
 
-# ---- step 6: context vectors ------------------------------------------------------------
-if shown >= 6:
+
+def context_vectors(view: glue.View, settings: state.LabSettings, n: int, q: int) -> None:
+    """Step 6: z = weights @ values, one row per token."""
     weights_name = "dropped_weights" if view.dropout_mask is not None else "attn_weights"
+    d_out = settings.d_out
     st.header(
         f"6 · Context vectors z = {weights_name} @ values: ({n}, {n}) @ ({n}, {d_out}) → ({n}, {d_out})"
     )
-    prose("scaled/context")
-    st.markdown(
-        f"Context vector of *{qname}*: `context_vec_{q + 1}` = "
-        f"`{glue.fmt_vector(view.context_vecs[q])}`"
+    prose(
+        "scaled/context",
+        after=f"Context vector of *{settings.query_token}*: `context_vec_{q + 1}` = "
+        f"`{glue.fmt_vector(view.context_vecs[q])}`",
     )
     heatmap_and_table(
         view.context_vecs,
-        tokens,
-        dim_cols,
+        list(settings.tokens),
+        glue.dims(d_out),
         title=f"Context vectors z ({n}, {d_out})",
         x_title="output dimension",
         y_title="token",
@@ -425,7 +436,6 @@ if shown >= 6:
         highlight_row=q,
     )
 
-# ---- the code ---------------------------------------------------------------------------
-st.header("The code")
-show_source(*glue.functions_that_ran(settings, options))
-show_snippet(glue.reproduce_snippet(settings, options))
+
+weights_in_use(shown)
+show_source(*glue.functions_that_ran(glue.get_options()))

@@ -24,6 +24,9 @@ NEW_TOKENS = ("a", "b", "c", "d")
 # ---- reading the page -------------------------------------------------------------------
 
 
+SNIPPET, SOURCE = 0, -1  # the notebook snippet (in step 5's fragment), then the source
+
+
 def number_tables(at: AppTest) -> list:
     """The matrices shown as tables, in page order (first column: the row's token)."""
     return [t.value for t in at.table if t.value.columns[0] == "token"]
@@ -361,8 +364,9 @@ def test_scaling_toggle_changes_the_weights_in_use() -> None:
     assert matrix(tables["weights_scaled"]) == rounded(scaled.attn_weights)  # both, side by side
     assert matrix(tables["scaled_scores"]) == rounded(scaled.scaled_scores)  # for comparison
     assert "(unscaled)" in text(at)
-    assert "Scaling is **off**" in at.warning[0].value
-    assert "scaling switched off" in at.code[-1].value
+    assert "The **unscaled** weights (right) go on to step 6" in text(at)
+    assert "you changed scaling" in text(at)  # what the switch did, said beside it
+    assert "scaling switched off" in at.code[SNIPPET].value
 
 
 def test_d_out_one_says_scaling_changes_nothing() -> None:
@@ -384,8 +388,8 @@ def test_causal_mask_hides_the_future() -> None:
     assert all(weights[i][j] == 0 for i in range(6) for j in range(i + 1, 6))
     assert all(abs(sum(row) - 1) < 1e-3 for row in weights)
     assert_shows(at, trace, causal=True)
-    assert "masked_fill" in at.code[-1].value
-    assert "def causal_mask" in at.code[0].value
+    assert "masked_fill" in at.code[SNIPPET].value
+    assert "def causal_mask" in at.code[SOURCE].value
 
 
 def test_dropout_and_its_rate_and_seed() -> None:
@@ -402,7 +406,7 @@ def test_dropout_and_its_rate_and_seed() -> None:
     assert matrix(tables_by_name(at, dropout=True)["dropped_weights"]) == rounded(
         trace.dropped_weights
     )
-    assert "torch.nn.Dropout(0.2)" in at.code[-1].value
+    assert "torch.nn.Dropout(0.2)" in at.code[SNIPPET].value
 
 
 # ---- code, snippet, stepper, sidebar ----------------------------------------------------
@@ -429,7 +433,7 @@ def test_dropout_and_its_rate_and_seed() -> None:
 )
 def test_snippet_reproduces_the_page_in_plain_torch(session) -> None:
     at = run_page(PAGE, **session)
-    snippet = at.code[-1].value
+    snippet = at.code[SNIPPET].value
     namespace: dict = {}
     state = torch.random.get_rng_state()
     try:
@@ -446,7 +450,7 @@ def test_snippet_reproduces_the_page_in_plain_torch(session) -> None:
 
 def test_code_that_ran_is_the_core() -> None:
     at = run_page(PAGE)
-    source = at.code[0].value
+    source = at.code[SOURCE].value
     assert "def init_qkv_weights" in source and "def self_attention" in source
     assert "def scale_scores" in source and "def causal_mask" not in source
 

@@ -217,9 +217,14 @@ def hides_answers(page_id: str, steps: tuple[str, ...]) -> bool:
 HIDDEN_ANSWER = "🙈 *The result and the book's numbers appear with the last step.*"
 
 
-def prose(name: str) -> None:
-    """Render a lesson text from ``content/<name>.md`` (prose lives in markdown, not code)."""
-    st.markdown((CONTENT / f"{name}.md").read_text(encoding="utf-8"))
+def prose(name: str, before: str = "", after: str = "") -> None:
+    """Render a lesson text from ``content/<name>.md`` (prose lives in markdown, not code).
+
+    ``before`` and ``after`` are live lines shown with it, in the same element: every element
+    on a page costs the browser time on each rerun, so a step's text is one element.
+    """
+    text = (CONTENT / f"{name}.md").read_text(encoding="utf-8")
+    st.markdown("\n\n".join(part for part in (before, text, after) if part))
 
 
 def show_source(*functions: Callable, title: str = "The code that ran") -> None:

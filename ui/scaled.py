@@ -289,7 +289,7 @@ class View:
     attn_scores: list
     scaled_scores: list
     mask: list | None  # (n, n) of 0/1, 1 = hidden
-    masked_scores: list
+    masked_scores: list  # the scaled scores, masked (whatever the switch says)
     attn_weights: list  # with the current scaling setting
     attn_weights_scaled: list
     attn_weights_unscaled: list
@@ -343,7 +343,7 @@ def _view(
         attn_scores=lists(trace.attn_scores),
         scaled_scores=lists(with_scaling.scaled_scores),
         mask=lists(trace.mask.float()) if trace.mask is not None else None,
-        masked_scores=lists(trace.masked_scores),
+        masked_scores=lists(with_scaling.masked_scores),  # step 4 shows the scaled scores
         attn_weights=lists(trace.attn_weights),
         attn_weights_scaled=lists(with_scaling.attn_weights),
         attn_weights_unscaled=lists(unscaled.attn_weights),
@@ -652,10 +652,10 @@ def reproduce_snippet(settings: state.LabSettings, options: Options) -> str:
     return "\n".join(lines)
 
 
-def functions_that_ran(settings: state.LabSettings, options: Options) -> tuple:
-    names = ["init", "attention"]
-    if settings.scaled:
-        names.append("scale")
+def functions_that_ran(options: Options) -> tuple:
+    """The core functions behind the page. ``scale_scores`` always runs: step 4 and the left
+    chart of step 5 show the scaled scores whatever the switch says."""
+    names = ["init", "attention", "scale"]
     if options.causal:
         names += ["mask", "apply_mask"]
     if options.dropout:
@@ -752,7 +752,16 @@ def scaling_comparison(view: View, q: int, qname: str, scaled: bool) -> str:
     """The query's weights with and without scaling, and which one the page uses."""
     with_, without = view.attn_weights_scaled[q], view.attn_weights_unscaled[q]
     in_use = with_ if scaled else without
+    if scaled:
+        head = ":green-badge[in use] The **scaled** weights (left) go on to step 6."
+    else:
+        head = (
+            ":orange-badge[scaling off] The **unscaled** weights (right) go on to step 6: "
+            "softmax receives the raw scores of step 3."
+        )
     lines = [
+        head,
+        "",
         f"**Weights in use for *{qname}*** ({'scaled' if scaled else 'unscaled'}): "
         f"`{fmt_vector(in_use)}`",
         "",
