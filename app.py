@@ -34,8 +34,8 @@ cols = st.columns(3)  # two rows of three: wide enough to read, even in projecto
 for i, (step, section, page) in enumerate(TOUR):
     col = cols[i % 3]
     with col, st.container(border=True):
-        st.markdown(f"**{step}**  \n§ {section}")
-        st.caption(page.teaches)
+        # one element per card: every element costs the browser time on each rerun
+        st.markdown(f"**{step}**  \n§ {section}\n\n:small[:gray[{page.teaches}]]")
         if page.exists:
             page_link(page, "Open")
 

@@ -9,7 +9,9 @@
    changed by keyboard or click; the round trip is the time from the input event (keydown, or
    the click that flips a toggle) to the last change of any chart on the page. The same is
    measured on a bare one-slider heatmap app in the same run. Target: each page's median
-   <= 1.5 x the bare app's.
+   <= 1.5 x the bare app's. The servers run under ``timed_server.py``, which also prints the
+   real server's script time for those reruns (AppTest's figure above adds its own overhead:
+   it compiles the script anew on every run).
 
 This is a measurement, not a test: it prints numbers and exits 0.
 """
@@ -19,6 +21,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -150,13 +153,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(app: str) -> tuple[subprocess.Popen, str]:
+def _start(app: str, log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run app``; with ``log``, every script run's duration goes there."""
     port = _free_port()
+    launcher = (
+        [str(ROOT / "benchmarks" / "timed_server.py"), str(log)] if log else ["-m", "streamlit"]
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "streamlit",
+            *launcher,
             "run",
             app,
             "--server.port",
@@ -273,17 +279,23 @@ def main() -> None:
         return
 
     print("\nBrowser round trip, input -> last chart change (Chromium; target <= 1.5 x bare app)")
-    bare_proc, bare_url = _start("benchmarks/bare_app.py")
-    app_proc, app_url = _start("app.py")
+    print("  and, below each, the real server's script time for those reruns")
+    log = Path(tempfile.mkdtemp()) / "script_ms.txt"
+    bare_proc, bare_url = _start("benchmarks/bare_app.py", log)
+    app_proc, app_url = _start("app.py", log)
     try:
         baseline = None
         for control in CONTROLS:
             url = bare_url if control.path.startswith("benchmarks/") else app_url
+            log.write_text("")
             times = round_trips(url, control, args.round_trips)
             median = statistics.median(times) if times else float("nan")
             baseline = median if baseline is None else baseline
             ratio = f"{median / baseline:4.2f} x bare" if baseline else ""
             print(f"  {control.name:<45} {summary(times)}   {ratio}")
+            # the last runs are the measured interactions (the first ones load the page)
+            script = [float(line) for line in log.read_text().split()][-args.round_trips :]
+            print(f"    {'script run (server)':<43} {summary(script)}")
     finally:
         for proc in (bare_proc, app_proc):
             proc.terminate()
