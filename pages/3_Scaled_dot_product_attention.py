@@ -374,6 +374,7 @@ if shown >= 5:
 def weights_in_use(shown: int) -> None:
     """Step 5's switch (which weights go on), the dropout of 3.5, step 6 and the snippet."""
     settings, options = get_settings(), glue.get_options()
+    state.write_url(settings)  # a fragment rerun skips page_setup: keep the share link current
     view = glue.build_view(settings, options)
     change = glue.track_change(settings, options, view)
     tokens, q, n = list(settings.tokens), settings.query, len(settings.tokens)

@@ -507,6 +507,7 @@ def test_scaling_toggle_in_chromium(server: str, page) -> None:
     wait_for_app(page)
     after = _weights_line(page)
     assert "(unscaled)" in after and after != before
+    page.wait_for_url("**scaled=0**", timeout=10_000)  # the share link follows the switch
     assert_no_exception(page)
 
 
