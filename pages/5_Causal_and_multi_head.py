@@ -146,11 +146,12 @@ def dropout_section() -> None:
         "Causal attention weights after dropout",
         highlight_row=settings.query,
     )
-    show_source(dropout_mask, apply_dropout)
 
 
 if shown >= 2:
     dropout_section()
+    # outside the fragment: the source does not change with p, so it is not re-sent
+    show_source(dropout_mask, apply_dropout)
 
 
 # ---- 3. Multi-head -----------------------------------------------------------------------
