@@ -134,8 +134,10 @@ def page_link(page: Page, label: str) -> None:
 
 def _sidebar(page_id: str) -> None:
     with st.sidebar:
-        st.markdown("### 🔍 Attention Lab")
-        st.caption("Chapter 3 of *Build a Large Language Model (From Scratch)*, to touch.")
+        st.markdown(
+            "### 🔍 Attention Lab\n"
+            ":small[:gray[Chapter 3 of *Build a Large Language Model (From Scratch)*, to touch.]]"
+        )
         page_link(HOME, HOME.label)
         for page in PAGES:
             if page.exists:
