@@ -33,6 +33,8 @@ PARAMS_BADGE = ":blue-badge[weight parameters · learned]"
 ATTN_BADGE = ":orange-badge[attention weights · computed per input]"
 
 settings = page_setup("Scaled dot-product attention", PAGE)
+for note in glue.read_options_from_url():
+    st.warning(f"A setting in the link was not used. {note}", icon="🔗")
 st.title("🔷 Scaled dot-product attention")
 st.caption(
     "Section 3.4 of *Build a Large Language Model (From Scratch)*, with the causal mask and "
@@ -164,6 +166,7 @@ with params_col:
 # ---- one pass of self-attention ---------------------------------------------------------
 settings = get_settings()
 options = glue.get_options()
+glue.write_options_to_url(options)
 edits, dropped_edits = glue.check_weight_edits(settings)
 if edits != settings.weight_edits:
     state.update(weight_edits=edits)

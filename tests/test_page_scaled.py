@@ -542,3 +542,58 @@ def test_typing_into_a_weight_editor_in_chromium(server: str, page) -> None:
     page.get_by_text("W_query: edited by hand").wait_for(timeout=30_000)
     assert page.get_by_text("Not the book's example").count() == 1
     assert_no_exception(page)
+
+
+# ---- the options in the share link ------------------------------------------------------
+
+
+def test_options_from_the_link_apply_and_a_bad_one_is_named() -> None:
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at.query_params.update(causal="1", dropout="0.3", dropout_seed="banana", seed="7")
+    at.run()
+    assert not at.exception
+    assert at.session_state["lab.scaled.causal"] is True
+    assert at.session_state["lab.scaled.dropout"] is True
+    assert at.session_state["lab.scaled.dropout_p"] == 0.3
+    assert "lab.scaled.dropout_seed" not in at.session_state  # the bad one: default kept
+    assert at.session_state["lab.qkv_seeds"] == (7, 7, 7)  # the shared settings still apply
+    warnings = " ".join(w.value for w in at.warning)
+    assert "`?dropout_seed=` was ignored" in warnings
+    assert_shows(at, trace_of(at), causal=True, dropout=True)
+
+
+def test_options_go_into_the_link_and_reset_takes_them_out() -> None:
+    at = run_page(PAGE)
+    at.toggle(key="w.scaled.causal").set_value(True).run()
+    at.toggle(key="w.scaled.dropout").set_value(True).run()
+    at.select_slider(key="w.scaled.dropout_p").set_value(0.2).run()
+    assert dict(at.query_params) == {"causal": "1", "dropout": "0.2"}
+    at.sidebar.button[0].click().run()  # Reset to the book's example
+    assert at.toggle(key="w.scaled.causal").value is False
+    assert at.toggle(key="w.scaled.dropout").value is False
+    assert dict(at.query_params) == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"causal": "maybe"}, "causal must be 1 or 0"),
+        ({"dropout": "0.35"}, "dropout takes 0 (off) or a rate p in 0.1"),
+        ({"dropout": "nan"}, "dropout is empty or NaN"),
+        ({"dropout_seed": "-1"}, "dropout_seed"),
+    ],
+)
+def test_bad_option_parameters_are_explained(params: dict, message: str) -> None:
+    changes, errors = glue.options_from_query_params(params)
+    assert changes == {}
+    assert len(errors) == 1 and message in errors[0]
+
+
+@pytest.mark.browser
+def test_a_shared_link_with_options_in_chromium(server: str, page) -> None:
+    page.goto(f"{server}/Scaled_dot_product_attention?causal=1&dropout=0.3")
+    wait_for_app(page)
+    page.get_by_text("Masked scaled scores").first.wait_for(timeout=20_000)
+    page.get_by_text("p = 0.3").first.wait_for(timeout=20_000)
+    assert "causal=1" in page.url and "dropout=0.3" in page.url  # kept for the next share
+    assert_no_exception(page)

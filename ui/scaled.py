@@ -29,7 +29,8 @@ from attention.self_attention import (
     self_attention,
 )
 from ui import charts, compute, state
-from ui.inputs import InputError, Matrix, parse_number
+from ui.inputs import InputError, Matrix, parse_int, parse_number
+from ui.state import MAX_SEED
 
 PAGE = "scaled"
 NAMES: tuple[str, str, str] = ("W_query", "W_key", "W_value")
@@ -48,6 +49,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
 WEIGHT_ERROR_KEY = "lab.scaled.weight_error"
 SNAPSHOT_KEY = "lab.scaled.snapshot"
 CHANGE_KEY = "lab.scaled.change"
+URL_READ_KEY = "lab.url_read.scaled"  # kept by Reset, like lab.url_read
 
 #: The core functions this page runs, in the order they run (shown as "the code that ran").
 CORE_FUNCTIONS = {
@@ -102,6 +104,68 @@ def option_key(name: str) -> str:
 def sync_option(name: str) -> None:
     """``on_change``: copy a page-local widget into ``lab.scaled.<name>``."""
     st.session_state[f"lab.scaled.{name}"] = st.session_state[state.widget_key(PAGE, name)]
+
+
+# ---- the options in the share link: ?causal=1&dropout=0.3&dropout_seed=7 --------------------
+
+OPTION_URL_KEYS: tuple[str, ...] = ("causal", "dropout", "dropout_seed")
+
+
+def options_to_query_params(options: Options) -> dict[str, str]:
+    """The options that differ from the defaults, as URL parameters (dropout: its rate p)."""
+    params: dict[str, str] = {}
+    if options.causal:
+        params["causal"] = "1"
+    if options.dropout:
+        params["dropout"] = f"{options.dropout:g}"
+        if options.dropout_seed != _OPTION_DEFAULTS["dropout_seed"]:
+            params["dropout_seed"] = str(options.dropout_seed)
+    return params
+
+
+def options_from_query_params(params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Options (as ``lab.scaled.*`` values) from URL parameters, and what was ignored and why."""
+    changes: dict[str, Any] = {}
+    errors: list[str] = []
+    rates = ", ".join(f"{p:g}" for p in DROPOUT_RATES)
+    for name in OPTION_URL_KEYS:
+        if name not in params:
+            continue
+        try:
+            if name == "causal":
+                changes["causal"] = state.parse_flag(params[name], "causal")
+            elif name == "dropout":
+                p = parse_number(params[name], "dropout")
+                if p != 0 and p not in DROPOUT_RATES:
+                    raise InputError(f"dropout takes 0 (off) or a rate p in {rates}.")
+                changes.update(dropout=p != 0, **({"dropout_p": p} if p else {}))
+            else:
+                changes["dropout_seed"] = parse_int(params[name], "dropout_seed", 0, MAX_SEED)
+        except InputError as error:
+            errors.append(f"`?{name}=` was ignored: {error}")
+    return changes, errors
+
+
+def read_options_from_url() -> list[str]:
+    """On the page's first run in a session, take the options from the URL; returns errors."""
+    if st.session_state.get(URL_READ_KEY):
+        return []
+    st.session_state[URL_READ_KEY] = True
+    params = {n: st.query_params[n] for n in OPTION_URL_KEYS if n in st.query_params}
+    changes, errors = options_from_query_params(params)
+    for name, value in changes.items():
+        st.session_state[f"lab.scaled.{name}"] = value
+    return errors
+
+
+def write_options_to_url(options: Options) -> None:
+    """Mirror the options into the URL, beside the shared settings."""
+    wanted = options_to_query_params(options)
+    for name in OPTION_URL_KEYS:
+        if name in wanted and st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
 
 
 # ---- weight parameters: seeds, d_out, hand edits -----------------------------------------

@@ -136,7 +136,7 @@ def reset() -> None:
         if key(name) in st.session_state
     }
     for name in list(st.session_state.keys()):
-        if name != "lab.url_read":
+        if not name.startswith("lab.url_read"):  # a link is read once per session and page
             del st.session_state[name]
     st.session_state.update(kept)
     st.session_state["lab.editor_version"] = version + 1
@@ -218,7 +218,7 @@ def from_query_params(params: dict[str, str]) -> UrlResult:
         attempt("tokens" if "tokens" in params else "x", tokens_and_x)
     attempt("seed", lambda v: changes.update(qkv_seeds=_parse_seeds(v)))
     attempt("d_out", lambda v: changes.update(d_out=parse_int(v, "d_out", 1, MAX_D_OUT)))
-    attempt("scaled", lambda v: changes.update(scaled=_parse_flag(v, "scaled")))
+    attempt("scaled", lambda v: changes.update(scaled=parse_flag(v, "scaled")))
     num_tokens = len(changes.get("tokens", DEFAULTS.tokens))
     attempt("query", lambda v: changes.update(query=parse_int(v, "query", 0, num_tokens - 1)))
     return UrlResult(changes, tuple(errors))
@@ -232,7 +232,7 @@ def _parse_seeds(text: str) -> tuple[int, int, int]:
     return (seeds[0],) * 3 if len(seeds) == 1 else (seeds[0], seeds[1], seeds[2])
 
 
-def _parse_flag(text: str, where: str) -> bool:
+def parse_flag(text: str, where: str) -> bool:
     if text.strip().lower() in ("1", "true", "on", "yes"):
         return True
     if text.strip().lower() in ("0", "false", "off", "no"):
