@@ -160,12 +160,7 @@ def read_options_from_url() -> list[str]:
 
 def write_options_to_url(options: Options) -> None:
     """Mirror the options into the URL, beside the shared settings."""
-    wanted = options_to_query_params(options)
-    for name in OPTION_URL_KEYS:
-        if name in wanted and st.query_params.get(name) != wanted[name]:
-            st.query_params[name] = wanted[name]
-        elif name not in wanted and name in st.query_params:
-            del st.query_params[name]
+    state.mirror_to_url(options_to_query_params(options), OPTION_URL_KEYS)
 
 
 # ---- weight parameters: seeds, d_out, hand edits -----------------------------------------

@@ -254,8 +254,12 @@ def read_url_once() -> tuple[str, ...]:
 
 def write_url(settings: LabSettings) -> None:
     """Mirror the shared settings into the URL (only what differs from the book's defaults)."""
-    wanted = to_query_params(settings)
-    for name in _URL_KEYS:
+    mirror_to_url(to_query_params(settings), _URL_KEYS)
+
+
+def mirror_to_url(wanted: dict[str, str], names: tuple[str, ...]) -> None:
+    """Set the URL parameters ``names`` to ``wanted``; those not wanted leave the URL."""
+    for name in names:
         if name in wanted and st.query_params.get(name) != wanted[name]:
             st.query_params[name] = wanted[name]
         elif name not in wanted and name in st.query_params:
