@@ -413,7 +413,10 @@ def weights_in_use(shown: int) -> None:
     if shown >= 6:
         context_vectors(view, settings, n, q)
     st.header("The code")
-    show_snippet(glue.reproduce_snippet(settings, options))
+    show_snippet(
+        lambda: glue.reproduce_snippet(settings, options),
+        key=state.widget_key(PAGE, "snippet"),  # built and sent only while open
+    )
 
 
 def context_vectors(view: glue.View, settings: state.LabSettings, n: int, q: int) -> None:
@@ -442,4 +445,4 @@ def context_vectors(view: glue.View, settings: state.LabSettings, n: int, q: int
 
 
 weights_in_use(shown)
-show_source(*glue.functions_that_ran(glue.get_options()))
+show_source(*glue.functions_that_ran(glue.get_options()), key=state.widget_key(PAGE, "source"))

@@ -24,7 +24,16 @@ NEW_TOKENS = ("a", "b", "c", "d")
 # ---- reading the page -------------------------------------------------------------------
 
 
-SNIPPET, SOURCE = 0, -1  # the notebook snippet (in step 5's fragment), then the source
+def code(at: AppTest, which: str) -> str:
+    """The "snippet" or the "source": opened first, as a student would (closed, no code)."""
+    key = f"w.scaled.{which}"
+    if not at.session_state[key]:
+        at.session_state[key] = True
+        at.run()
+    snippets = [c.value for c in at.code if c.value.startswith("import torch")]
+    sources = [c.value for c in at.code if c.value.startswith("def ")]
+    (found,) = snippets if which == "snippet" else sources
+    return found
 
 
 def number_tables(at: AppTest) -> list:
@@ -366,7 +375,7 @@ def test_scaling_toggle_changes_the_weights_in_use() -> None:
     assert "(unscaled)" in text(at)
     assert "The **unscaled** weights (right) go on to step 6" in text(at)
     assert "you changed scaling" in text(at)  # what the switch did, said beside it
-    assert "scaling switched off" in at.code[SNIPPET].value
+    assert "scaling switched off" in code(at, "snippet")
 
 
 def test_d_out_one_says_scaling_changes_nothing() -> None:
@@ -388,8 +397,8 @@ def test_causal_mask_hides_the_future() -> None:
     assert all(weights[i][j] == 0 for i in range(6) for j in range(i + 1, 6))
     assert all(abs(sum(row) - 1) < 1e-3 for row in weights)
     assert_shows(at, trace, causal=True)
-    assert "masked_fill" in at.code[SNIPPET].value
-    assert "def causal_mask" in at.code[SOURCE].value
+    assert "masked_fill" in code(at, "snippet")
+    assert "def causal_mask" in code(at, "source")
 
 
 def test_dropout_and_its_rate_and_seed() -> None:
@@ -406,7 +415,7 @@ def test_dropout_and_its_rate_and_seed() -> None:
     assert matrix(tables_by_name(at, dropout=True)["dropped_weights"]) == rounded(
         trace.dropped_weights
     )
-    assert "torch.nn.Dropout(0.2)" in at.code[SNIPPET].value
+    assert "torch.nn.Dropout(0.2)" in code(at, "snippet")
 
 
 # ---- code, snippet, stepper, sidebar ----------------------------------------------------
@@ -433,7 +442,7 @@ def test_dropout_and_its_rate_and_seed() -> None:
 )
 def test_snippet_reproduces_the_page_in_plain_torch(session) -> None:
     at = run_page(PAGE, **session)
-    snippet = at.code[SNIPPET].value
+    snippet = code(at, "snippet")
     namespace: dict = {}
     state = torch.random.get_rng_state()
     try:
@@ -450,7 +459,8 @@ def test_snippet_reproduces_the_page_in_plain_torch(session) -> None:
 
 def test_code_that_ran_is_the_core() -> None:
     at = run_page(PAGE)
-    source = at.code[SOURCE].value
+    assert not at.code  # both expanders closed: no code is sent
+    source = code(at, "source")
     assert "def init_qkv_weights" in source and "def self_attention" in source
     assert "def scale_scores" in source and "def causal_mask" not in source
 
@@ -596,4 +606,16 @@ def test_a_shared_link_with_options_in_chromium(server: str, page) -> None:
     page.get_by_text("Masked scaled scores").first.wait_for(timeout=20_000)
     page.get_by_text("p = 0.3").first.wait_for(timeout=20_000)
     assert "causal=1" in page.url and "dropout=0.3" in page.url  # kept for the next share
+    assert_no_exception(page)
+
+
+@pytest.mark.browser
+def test_code_appears_when_its_expander_opens_in_chromium(server: str, page) -> None:
+    page.goto(f"{server}/Scaled_dot_product_attention")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stCode"]').count() == 0  # closed: nothing sent
+    page.get_by_text("🐍 The code that ran").click()
+    page.get_by_text("def init_qkv_weights").first.wait_for(timeout=20_000)
+    page.get_by_text("📋 Reproduce this in a notebook").click()
+    page.get_by_text("import torch").first.wait_for(timeout=20_000)
     assert_no_exception(page)

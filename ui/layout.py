@@ -230,10 +230,26 @@ def prose(name: str, before: str = "", after: str = "") -> None:
     st.markdown("\n\n".join(part for part in (before, text, after) if part))
 
 
-def show_source(*functions: Callable, title: str = "The code that ran") -> None:
+def show_source(
+    *functions: Callable, title: str = "The code that ran", key: str | None = None
+) -> None:
     """The core functions behind a step, as source: what the student sees is what ran."""
-    with st.expander(f"🐍 {title}"):
-        st.code("\n\n".join(source_of(f) for f in functions), language="python")
+    code_expander(f"🐍 {title}", lambda: "\n\n".join(source_of(f) for f in functions), key)
+
+
+def code_expander(label: str, code: Callable[[], str], key: str | None = None) -> None:
+    """An expander holding Python code.
+
+    With a ``key`` the code is built and sent only while the expander is open (opening it
+    reruns the page): closed, highlighted code still costs the browser time on every rerun.
+    """
+    if key is None:
+        with st.expander(label):
+            st.code(code(), language="python")
+        return
+    with st.expander(label, key=key, on_change="rerun") as box:
+        if box.open:
+            st.code(code(), language="python")
 
 
 @functools.lru_cache(maxsize=256)
@@ -242,7 +258,10 @@ def source_of(function: Callable) -> str:
     return inspect.getsource(function)
 
 
-def show_snippet(code: str, title: str = "Reproduce this in a notebook") -> None:
+def show_snippet(
+    code: str | Callable[[], str],
+    title: str = "Reproduce this in a notebook",
+    key: str | None = None,
+) -> None:
     """A self-contained snippet with the current values, to paste into a notebook."""
-    with st.expander(f"📋 {title}"):
-        st.code(code, language="python")
+    code_expander(f"📋 {title}", code if callable(code) else lambda: code, key)
