@@ -183,7 +183,6 @@ tokens = list(settings.tokens)
 q, qname, n = settings.query, settings.query_token, len(settings.tokens)
 d_in, d_out, d_k = settings.d_in, settings.d_out, view.d_k
 dim_cols = glue.dims(d_out)
-change = glue.track_change(settings, options, view)
 
 # ---- the book and what changed ----------------------------------------------------------
 if hides_answers(PAGE, STEPS):
@@ -206,31 +205,66 @@ else:
 
 st.header("What changed? Two kinds of weights")
 prose("scaled/two_kinds")
-params_card, attn_card = st.columns(2, gap="medium")
-summary = glue.change_summary(change)
-# each card is one markdown element (title, what happened, shape): fewer elements, faster reruns
-with params_card, st.container(border=True):
-    st.markdown(
-        f"#### 🧱 Weight parameters\n{PARAMS_BADGE}\n\n{summary.params}\n\n"
-        f":small[:gray[W_query, W_key, W_value: each ({d_in}, {d_out}), "
-        f"{glue.weights_origin(settings)}.]]"
-    )
-with attn_card, st.container(border=True):
-    st.markdown(
-        f"#### 🎯 Attention weights\n{ATTN_BADGE}\n\n{summary.attention}\n\n"
-        f":small[:gray[α: ({n}, {n}), one row per query token, recomputed on every run.]]"
-    )
-st.markdown(f"**Your last change:** {summary.cause}")
-st.table(glue.rules_frame(change), hide_index=True)
-if summary.toast:
-    st.toast(summary.toast, icon="🔎")
 
+# The √d_k switch (step 5) reruns only what depends on it: these keyed fragments, in this
+# order (they run first to last; the cards track the change that the others then read).
+SCALING_PARTS = ("scaled.changes", "scaled.params_badge", "scaled.attn_badge", "scaled.in_use")
+
+
+def on_scaling() -> None:
+    """``on_change`` of the √d_k switch: store it, then rerun only the parts that show it."""
+    state.sync_widget(PAGE, "scaled")
+    st.rerun(list(SCALING_PARTS))
+
+
+@st.fragment(key="scaled.changes")
+def what_changed() -> None:
+    """Two cards, one per kind of weights, and the rules table, lit up by the last change.
+
+    It tracks the change (against what the page showed before); the parts after it, in page
+    order and in SCALING_PARTS' order, read it with ``glue.last_change``.
+    """
+    settings, options = get_settings(), glue.get_options()
+    change = glue.track_change(settings, options, glue.build_view(settings, options))
+    summary = glue.change_summary(change)
+    n, d_in, d_out = len(settings.tokens), settings.d_in, settings.d_out
+    params_card, attn_card = st.columns(2, gap="medium")
+    # each card is one markdown element (title, what happened, shape): fewer elements
+    with params_card, st.container(border=True):
+        st.markdown(
+            f"#### 🧱 Weight parameters\n{PARAMS_BADGE}\n\n{summary.params}\n\n"
+            f":small[:gray[W_query, W_key, W_value: each ({d_in}, {d_out}), "
+            f"{glue.weights_origin(settings)}.]]"
+        )
+    with attn_card, st.container(border=True):
+        st.markdown(
+            f"#### 🎯 Attention weights\n{ATTN_BADGE}\n\n{summary.attention}\n\n"
+            f":small[:gray[α: ({n}, {n}), one row per query token, recomputed on every run.]]"
+        )
+    st.markdown(f"**Your last change:** {summary.cause}")
+    st.table(glue.rules_frame(change), hide_index=True)
+    if summary.toast and change.cause != "options":  # the √d_k switch says it beside itself
+        st.toast(summary.toast, icon="🔎")
+
+
+@st.fragment(key="scaled.params_badge")
+def params_badge() -> None:
+    st.markdown(f"{PARAMS_BADGE} {glue.change_summary(glue.last_change()).params_short}")
+
+
+@st.fragment(key="scaled.attn_badge")
+def attention_badge() -> None:
+    st.markdown(f"{ATTN_BADGE} {glue.change_summary(glue.last_change()).attention_short}")
+
+
+what_changed()
 shown = stepper(PAGE, STEPS)
 
 # ---- step 1: weight parameters ----------------------------------------------------------
 if shown >= 1:
     st.header(f"1 · Weight parameters: W_query, W_key, W_value, each ({d_in}, {d_out})")
-    prose("scaled/weights", before=f"{PARAMS_BADGE} {summary.params_short}")
+    params_badge()
+    prose("scaled/weights")
     input_dims = [f"x{i + 1}" for i in range(d_in)]
     signature = glue.editor_signature(settings)
     edited = dict(settings.weight_edits)
@@ -343,7 +377,8 @@ if shown >= 4:
 # ---- step 5: attention weights, scaled and unscaled side by side ------------------------
 if shown >= 5:
     st.header(f"5 · Attention weights α = softmax(…, dim=-1): ({n}, {n}), each row sums to 1")
-    prose("scaled/softmax", before=f"{ATTN_BADGE} {summary.attention_short}")
+    attention_badge()
+    prose("scaled/softmax")
     # one colour scale for both, from 0 to the largest weight: the contrast shows the peaks
     top = max(max(map(max, view.attn_weights_scaled)), max(map(max, view.attn_weights_unscaled)))
     scaled_col, unscaled_col = st.columns(2, gap="medium")
@@ -369,25 +404,25 @@ if shown >= 5:
 
 # ---- the scaling switch, and what it feeds: dropout, step 6, the code -------------------
 # Both weight matrices above are drawn whatever the switch says, so the switch and everything
-# downstream of it form one fragment: flipping it reruns (and redraws) only this part. The
-# source of the core functions does not depend on the switch: it stays outside.
+# downstream of it form one fragment; flipping it reruns that and the other SCALING_PARTS
+# (the cards and badges above) only. The source of the core functions does not depend on the
+# switch: it stays outside.
 
 
-@st.fragment
+@st.fragment(key="scaled.in_use")
 def weights_in_use(shown: int) -> None:
     """Step 5's switch (which weights go on), the dropout of 3.5, step 6 and the snippet."""
     settings, options = get_settings(), glue.get_options()
     state.write_url(settings)  # a fragment rerun skips page_setup: keep the share link current
     view = glue.build_view(settings, options)
-    change = glue.track_change(settings, options, view)
+    change = glue.last_change()
     tokens, q, n = list(settings.tokens), settings.query, len(settings.tokens)
     if shown >= 5:
         switch = st.container(border=True)
         switch.toggle(
             "**Scale the scores by √d_k** (the book's way): which weights go on to step 6?",
             key=glue.bind("scaled", settings.scaled),
-            on_change=state.sync_widget,
-            args=(PAGE, "scaled"),
+            on_change=on_scaling,
             help="On: the scaled weights (left) go on to step 6. Off: the unscaled ones (right).",
         )
         comparison = glue.scaling_comparison(view, q, settings.query_token, settings.scaled)

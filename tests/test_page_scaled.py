@@ -365,6 +365,15 @@ def test_scaling_toggle_changes_the_weights_in_use() -> None:
     at = run_page(PAGE)
     at.toggle(key="w.scaled.scaled").set_value(False).run()
     assert at.session_state["lab.scaled"] is False
+    # the switch reran only its parts: the cards, the two badges and step 5-6 (and the rest of
+    # the page stays as it was in the browser; AppTest keeps only what the rerun drew)
+    headers = [h.value[:8] for h in at.header]
+    assert headers == ["6 · Cont", "The code"] and len(number_tables(at)) == 1  # step 6's table
+    assert "you changed scaling" in text(at)  # the cards at the top follow the switch
+    assert text(at).count(":gray-badge[unchanged ✔]") == 1  # the parameters' card
+    assert "weight parameters · learned] · unchanged by your last change ✔" in text(at)
+    assert "computed per input] · changed by your last change" in text(at)
+    at.run()  # a full run: every table, to compare with the core
     unscaled = trace_of(at)
     scaled = trace_of(at, scaled=True)
     assert not torch.allclose(unscaled.attn_weights, scaled.attn_weights)
@@ -518,6 +527,8 @@ def test_scaling_toggle_in_chromium(server: str, page) -> None:
     after = _weights_line(page)
     assert "(unscaled)" in after and after != before
     page.wait_for_url("**scaled=0**", timeout=10_000)  # the share link follows the switch
+    # the cards at the top are rerun by the switch too (a keyed fragment)
+    page.get_by_text("you changed scaling (👉 lit up in the table below)").wait_for(timeout=10_000)
     assert_no_exception(page)
 
 

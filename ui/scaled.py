@@ -618,6 +618,11 @@ def track_change(settings: state.LabSettings, options: Options, view: View) -> C
     return change
 
 
+def last_change() -> Change | None:
+    """The change ``track_change`` found last in this session (None before any)."""
+    return st.session_state.get(CHANGE_KEY)
+
+
 # ---- reproduce this in a notebook -------------------------------------------------------
 
 
