@@ -3,6 +3,13 @@
 Layout only: the numbers come from ``attention.why_scale`` through cached wrappers in
 ``ui.compute`` and ``ui.why_scale``. The page's controls are bound to the URL
 (``?d_k=256&num_tokens=16&qk_seed=3&temperature=16``) so an instructor can share a link.
+
+Speed: every element the browser must update costs it time. So moving d_k reruns only the
+parts of the page that show your d_k, three keyed fragments (``D_K_PARTS``): the numbers under
+the controls, one query's weights and the numbers at your temperature (and the snippet, while
+it is open). The charts across every d_k, the prose and the sidebar stay as they are. Moving T
+likewise reruns only the parts that show T (``T_PARTS``); the keys per query and the seed
+change everything and rerun the whole page. Each step is one markdown of prose and few charts.
 """
 
 import math
@@ -10,38 +17,67 @@ import math
 import streamlit as st
 
 from attention.self_attention import scale_scores, softmax_with_temperature
-from attention.why_scale import (
-    SaturationStats,
-    random_queries_keys,
-    saturation_sweep,
-    softmax_saturation,
-)
-from ui import charts, compute
+from attention.why_scale import random_queries_keys, saturation_sweep, softmax_saturation
+from ui import charts
 from ui import why_scale as ws
-from ui.layout import page_setup, show_snippet, show_source, stepper
+from ui.layout import page_setup, source_of, stepper
 from ui.state import MAX_SEED
 
-page_setup("Why scale by √d_k", ws.PAGE)
+STEPS = (
+    "Dot products spread like √d_k",
+    "Without scaling, softmax saturates",
+    "…and the gradient vanishes",
+    "√d_k is a temperature",
+    "The code that ran",
+)
+SOURCES = (  # the functions behind the page's numbers, shown in step 5
+    softmax_saturation,
+    random_queries_keys,
+    scale_scores,
+    saturation_sweep,
+    softmax_with_temperature,
+    ws.temperature_curve,
+)
+RULE = "---\n\n"  # a horizontal rule opening a step's markdown (instead of an st.divider)
+# The fragments that show your d_k or your T: what a move of d_k (or of T) reruns. The snippet
+# follows both, but only while its expander is open (closed, it has nothing to redraw).
+D_K_PARTS = ("why_scale.your_d_k", "why_scale.weights", "why_scale.t_numbers")
+T_PARTS = ("why_scale.t_numbers", "why_scale.t_chart")
+SNIPPET_OPEN = f"w.{ws.PAGE}.snippet"  # the snippet expander's key: True while it is open
 
-st.title("📏 Why scale by √d_k?")
-st.markdown(ws.prose_section("intro"))
+
+def rerun(parts: tuple[str, ...]) -> None:
+    """``on_change`` of a control: rerun only these fragments (and the snippet if it is open),
+    not the whole page."""
+    if st.session_state.get(SNIPPET_OPEN):
+        parts = (*parts, "why_scale.snippet")
+    st.rerun(list(parts))
+
+
+page_setup("Why scale by √d_k", ws.PAGE)
+st.markdown(f"# 📏 Why scale by √d_k?\n\n{ws.prose_section('intro')}")
 
 # Read the URL before the widgets: Streamlit drops an invalid bound value without a word.
 for note in ws.url_notes(st.query_params.to_dict()):
     st.warning(f"A setting in the link was not used. {note}", icon="🔗")
 
-with st.container(border=True):
-    st.markdown("**🎛️ The experiment**: change any of these; everything below follows.")
+shown = stepper(ws.PAGE, STEPS)
+
+
+def controls() -> ws.Controls:
+    """d_k, keys per query and the sample seed, side by side; all three bound to the URL."""
     left, middle, right = st.columns([3, 2, 1.4])
-    d_k = left.select_slider(
-        "d_k, the dimension of each query and key",
+    left.select_slider(
+        "🎛️ d_k, the dimension of each query and key",
         options=ws.D_KS,
         value=ws.DEFAULTS["d_k"],
         key="d_k",
         bind="query-params",
+        on_change=rerun,
+        args=(D_K_PARTS,),
         help="Powers of two from 1 to 1024. GPT-2's heads use 64; the URL keeps your choice.",
     )
-    num_tokens = middle.slider(
+    middle.slider(
         "Keys per query (tokens)",
         min_value=ws.MIN_TOKENS,
         max_value=ws.MAX_TOKENS,
@@ -62,284 +98,160 @@ with st.container(border=True):
     )
     if seed is None:  # a cleared box
         st.info(f"The seed box is empty: using seed {ws.DEFAULTS['qk_seed']}.", icon="✏️")
-        seed = ws.DEFAULTS["qk_seed"]
-    sweep = compute.saturation_sweep(ws.D_KS, num_tokens, seed)
-    unscaled, scaled = ws.by_d_k(sweep, d_k)
-    st.markdown(
-        f"**At d_k = {d_k}:** without scaling a query's top key gets "
-        f"**{unscaled.max_weight:.3f}** of the weight on average "
-        f"({unscaled.effective_tokens:.2f} effective keys of {num_tokens}) and the gradient "
-        f"through softmax is **{unscaled.score_grad_norm:.2e}**; scaled by √d_k: "
-        f"**{scaled.max_weight:.3f}** ({scaled.effective_tokens:.2f} keys), gradient "
-        f"**{scaled.score_grad_norm:.2e}**."
+    return ws.current_controls()
+
+
+# ---- the parts that follow d_k: keyed fragments, rerun together when d_k moves ---------------
+# On such a rerun a fragment gets the arguments of its last full run (``shown``) and reads the
+# controls from the session state.
+
+
+@st.fragment(key="why_scale.your_d_k")
+def your_d_k_numbers(shown: int) -> None:
+    """Every measure at your d_k, unscaled beside scaled, under the controls."""
+    c = ws.current_controls()
+    unscaled, scaled = ws.by_d_k(ws.cached_sweep(c.num_tokens, c.seed), c.d_k)
+    st.markdown(ws.your_d_k_table(c.d_k, c.num_tokens, unscaled, scaled, steps=min(shown, 3)))
+
+
+@st.fragment(key="why_scale.weights")
+def weights_at_your_d_k(shown: int) -> None:
+    """Step 2: one query's attention weights at your d_k, unscaled beside scaled."""
+    if shown > 1:
+        c = ws.current_controls()
+        sweep = ws.cached_sweep(c.num_tokens, c.seed)
+        charts.show(ws.weights_chart(*ws.by_d_k(sweep, c.d_k)), width="stretch")
+
+
+def set_temperature(value: float | None) -> None:
+    """``on_click`` of the T buttons: T = value (None: √d_k for your d_k). The click reruns the
+    whole page: a widget whose value a callback sets must be redrawn by a full run (a keyed
+    rerun would leave the slider where it was)."""
+    if value is None:
+        value = ws.sqrt_dk_temperature(ws.current_controls().d_k)
+    st.session_state["temperature"] = value
+
+
+def temperature_controls() -> None:
+    """Step 4's controls: the temperature slider, and buttons for T = √d_k and T = 1. None of
+    them depends on d_k (the √d_k button reads it when clicked), so moving d_k leaves them be;
+    moving T reruns only the parts that show T."""
+    slider_col, root_col, one_col = st.columns([4, 1.1, 0.8], vertical_alignment="bottom")
+    slider_col.select_slider(
+        "Temperature T: softmax(q·k / T)",
+        options=ws.TEMPERATURES,
+        value=ws.DEFAULTS["temperature"],
+        format_func=ws.format_temperature,
+        key="temperature",
+        bind="query-params",
+        on_change=rerun,
+        args=(T_PARTS,),
+        help="Powers of √2. T = 1 is unscaled attention; T = √d_k is scaled attention.",
+    )
+    root_col.button(
+        "T = √d_k",
+        on_click=set_temperature,
+        args=(None,),
+        key=f"w.{ws.PAGE}.t_root",
+        width="stretch",
+        help="Scaled dot-product attention: T = √d_k for your d_k.",
+    )
+    one_col.button(
+        "T = 1", on_click=set_temperature, args=(1.0,), key=f"w.{ws.PAGE}.t_one", width="stretch"
     )
 
 
-STEPS = (
-    "Dot products spread like √d_k",
-    "Without scaling, softmax saturates",
-    "…and the gradient vanishes",
-    "√d_k is a temperature",
-    "The code that ran",
-)
-shown = stepper(ws.PAGE, STEPS)
+def your_temperature() -> float:
+    """T from the session (the slider's key), the default before the slider exists."""
+    return st.session_state.get("temperature", ws.DEFAULTS["temperature"])
 
-# ---- 1. spread -----------------------------------------------------------------------------
-if shown > 0:
-    st.divider()
-    st.markdown(ws.prose_section("spread"))
-    cols = st.columns(3)
-    cols[0].metric(
-        "std of q·k, measured",
-        f"{unscaled.raw_score_std:.2f}",
-        help=f"Over {ws.NUM_QUERIES} queries × {num_tokens} keys at d_k = {d_k}.",
-    )
-    cols[1].metric("√d_k, predicted", f"{math.sqrt(d_k):.2f}")
-    cols[2].metric("std of q·k / √d_k, measured", f"{scaled.score_std:.2f}")
-    chart_col, table_col = st.columns([3, 2])
-    with chart_col:
-        charts.show(ws.spread_chart(sweep, d_k), width="stretch")
-    with table_col:
-        st.markdown(f"**The numbers** ({ws.YOU} = your d_k)")
-        st.dataframe(
-            ws.spread_table(sweep, d_k),
-            hide_index=True,
-            column_config=ws.column_config(),
-            height="content",
-        )
 
-# ---- 2. saturation -------------------------------------------------------------------------
+@st.fragment(key="why_scale.t_numbers")
+def temperature_numbers(shown: int) -> None:
+    """Step 4 in numbers: softmax at T = 1, T = √d_k and your T, for your d_k."""
+    if shown < 4:
+        return
+    c, temperature = ws.current_controls(), your_temperature()
+    root = ws.format_temperature(ws.sqrt_dk_temperature(c.d_k))
+    unscaled, scaled = ws.by_d_k(ws.cached_sweep(c.num_tokens, c.seed), c.d_k)
+    curve = ws.temperature_curves(ws.D_KS, c.num_tokens, c.seed)[ws.D_KS.index(c.d_k)]
+    at_t = next(p for p in curve if math.isclose(p.temperature, temperature))
+    rows = [
+        ("T = 1: unscaled", unscaled),
+        (f"T = √d_k = {root}: scaled", scaled),
+        (f"{ws.YOU} your T = {ws.format_temperature(temperature)}", at_t),
+    ]
+    table = ws.temperature_table(c.d_k, c.num_tokens, temperature, rows, unscaled.raw_score_std)
+    st.markdown(table)
+
+
+@st.fragment(key="why_scale.t_chart")
+def temperature_chart(shown: int) -> None:
+    """Step 4 across every d_k: effective tokens against T, your T marked (not your d_k, so
+    that moving d_k leaves this chart be)."""
+    if shown < 4:
+        return
+    c = ws.current_controls()
+    curves = ws.temperature_curves(ws.D_KS, c.num_tokens, c.seed)
+    charts.show(ws.temperature_chart(curves, your_temperature(), c.num_tokens), width="stretch")
+
+
+@st.fragment(key="why_scale.snippet")
+def snippet(shown: int) -> None:
+    """Step 5: a notebook snippet for your settings, built only while its expander is open."""
+    if shown < 5:
+        return
+    label = "📋 Reproduce this in a notebook"
+    with st.expander(label, key=SNIPPET_OPEN, on_change="rerun") as box:
+        if box.open:
+            c = ws.current_controls()
+            snippet_code = ws.snippet(c.d_k, c.num_tokens, c.seed, your_temperature())
+            st.code(snippet_code, language="python")
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+with st.container(border=True):
+    settings = controls()
+    your_d_k_numbers(shown)
+sweep = ws.cached_sweep(settings.num_tokens, settings.seed)
+
+if shown > 0:  # ---- 1. spread
+    st.markdown(f"{RULE}{ws.prose_section('spread')}")
+    charts.show(ws.spread_chart(sweep), width="stretch")
+
+if shown > 1:  # ---- 2. saturation
+    st.markdown(f"{RULE}{ws.prose_section('saturation')}")
+weights_at_your_d_k(shown)
 if shown > 1:
-    st.divider()
-    st.markdown(ws.prose_section("saturation"))
-    st.markdown(
-        f"**One query's weights over its {num_tokens} keys at d_k = {d_k}** "
-        f"(the metrics below each chart are means over all {ws.NUM_QUERIES} queries):"
-    )
-    for column, stats, version, color in zip(
-        st.columns(2),
-        (unscaled, scaled),
-        ws.VERSIONS,
-        (ws.UNSCALED, ws.SCALED),
-        strict=True,
-    ):
-        with column:
-            title = "Without scaling" if not stats.scaled else "Scaled by √d_k"
-            charts.show(
-                ws.weight_bars(stats.example_weights, title=title, version=version, color=color),
-                width="stretch",
-            )
-            m1, m2, m3 = st.columns(3)
-            m1.metric("max weight", f"{stats.max_weight:.3f}", help="1 = one-hot; 1/n = uniform.")
-            m2.metric(
-                "entropy (nats)",
-                f"{stats.entropy:.3f}",
-                help=f"0 = one-hot; log {num_tokens} = {math.log(num_tokens):.3f} = uniform.",
-            )
-            m3.metric(
-                "effective tokens",
-                f"{stats.effective_tokens:.2f}",
-                help=f"e^entropy: 1 = one key; {num_tokens} = all keys equally.",
-            )
-    st.markdown("**Across every d_k** (the dashed black line is yours):")
-    for field, measure, title, y_title, y_label, fmt in (
-        (
-            "effective_tokens",
-            "effective tokens",
-            "How many keys a query really uses: effective tokens e^H",
-            "effective tokens (mean over queries)",
-            0.5,
-            ".2f",
-        ),
-        (
-            "max_weight",
-            "max weight",
-            "The largest weight of a row",
-            "max weight (mean over queries)",
-            0.1,
-            ".3f",
-        ),
-    ):
-        chart_col, table_col = st.columns([3, 2])
-        with chart_col:
-            spec = ws.sweep_chart(
-                sweep,
-                d_k,
-                field=field,
-                measure=measure,
-                title=title,
-                y_title=y_title,
-                y_label=y_label,
-                fmt=fmt,
-            )
-            charts.show(spec, width="stretch")
-        with table_col:
-            st.markdown(f"**{measure.capitalize()}** ({ws.YOU} = your d_k)")
-            st.dataframe(
-                ws.measure_table(sweep, d_k, field),
-                hide_index=True,
-                column_config=ws.column_config(field),
-                height="content",
-            )
+    charts.show(ws.peakedness_chart(sweep), width="stretch")
 
-# ---- 3. gradients --------------------------------------------------------------------------
-if shown > 2:
-    st.divider()
-    st.markdown(ws.prose_section("gradients"))
-    ratio = scaled.score_grad_norm / unscaled.score_grad_norm
-    cols = st.columns(3)
-    cols[0].metric("gradient, unscaled", f"{unscaled.score_grad_norm:.2e}")
-    cols[1].metric("gradient, scaled", f"{scaled.score_grad_norm:.2e}")
-    cols[2].metric(
-        "scaled / unscaled",
-        ws.times(ratio),
-        help="How many times more gradient reaches the scores with scaling, at your d_k.",
-    )
-    largest_unscaled, largest_scaled = ws.by_d_k(sweep, ws.D_KS[-1])
-    st.info(
-        f"At d_k = {ws.D_KS[-1]}, the gradient at the softmax input is "
-        f"**{largest_unscaled.score_grad_norm:.1e}** without scaling and "
-        f"**{largest_scaled.score_grad_norm:.2f}** with it: "
-        f"{largest_scaled.score_grad_norm / largest_unscaled.score_grad_norm:,.0f} times less "
-        'signal for W_query and W_key. That is "gradients nearing zero, learning stagnates".',
-        icon="📉",
-    )
-    chart_col, table_col = st.columns([3, 2])
-    with chart_col:
-        spec = ws.sweep_chart(
-            sweep,
-            d_k,
-            field="score_grad_norm",
-            measure="gradient",
-            title="Gradient that reaches the scores, ‖∂L/∂ω‖ (autograd)",
-            y_title="gradient norm (log scale)",
-            log_y=True,
-            y_label=1e-5,
-            fmt=".3e",
-        )
-        charts.show(spec, width="stretch")
-    with table_col:
-        st.markdown(f"**Gradient at the softmax input** ({ws.YOU} = your d_k)")
-        st.dataframe(
-            ws.measure_table(sweep, d_k, "score_grad_norm"),
-            hide_index=True,
-            column_config=ws.column_config("score_grad_norm"),
-            height="content",
-        )
+if shown > 2:  # ---- 3. gradients
+    st.markdown(f"{RULE}{ws.prose_section('gradients')}")
+    st.info(ws.largest_d_k_note(sweep), icon="📉")
+    charts.show(ws.gradient_chart(sweep), width="stretch")
 
-# ---- 4-5. temperature and the code ----------------------------------------------------------
-# The temperature controls change step 4 and the snippet of step 5 only: both sit in one
-# fragment, which reruns (and redraws) alone when T moves. d_k and the rest come from the
-# full run that drew them.
+st.markdown(
+    "**Every number behind the charts above**, one row per d_k (means over "
+    f"{ws.NUM_QUERIES} queries; the gradient is their median):"
+)
+st.dataframe(
+    ws.sweep_table(sweep, steps=min(shown, 3)),
+    hide_index=True,
+    column_config=ws.sweep_table_config(),
+    height="content",
+)
 
+if shown > 3:  # ---- 4. temperature
+    st.markdown(f"{RULE}{ws.prose_section('temperature')}")
+    temperature_controls()
+temperature_numbers(shown)
+temperature_chart(shown)
 
-@st.fragment
-def temperature_and_code(
-    d_k: int,
-    num_tokens: int,
-    seed: int,
-    unscaled: SaturationStats,
-    scaled: SaturationStats,
-    shown: int,
-) -> None:
-    # ---- 4. temperature ---------------------------------------------------------------------
-    temperature = ws.DEFAULTS["temperature"]
-    if shown > 3:
-        st.divider()
-        st.markdown(ws.prose_section("temperature"))
-        root = ws.sqrt_dk_temperature(d_k)
-
-        def set_temperature(value: float) -> None:
-            st.session_state["temperature"] = value
-
-        slider_col, button_col = st.columns([4, 2], vertical_alignment="bottom")
-        temperature = slider_col.select_slider(
-            "Temperature T: softmax(q·k / T)",
-            options=ws.TEMPERATURES,
-            value=ws.DEFAULTS["temperature"],
-            format_func=ws.format_temperature,
-            key="temperature",
-            bind="query-params",
-            help="Powers of √2. T = 1 is unscaled attention; T = √d_k is scaled attention.",
-        )
-        with button_col:
-            b1, b2 = st.columns(2)
-            b1.button(
-                f"T = √d_k = {ws.format_temperature(root)}",
-                on_click=set_temperature,
-                args=(root,),
-                key=f"w.{ws.PAGE}.t_root",
-                width="stretch",
-            )
-            b2.button(
-                "T = 1",
-                on_click=set_temperature,
-                args=(1.0,),
-                key=f"w.{ws.PAGE}.t_one",
-                width="stretch",
-            )
-        curve = ws.temperature_curves(ws.D_KS, num_tokens, seed)[ws.D_KS.index(d_k)]
-        at_t = next(p for p in curve if math.isclose(p.temperature, temperature))
-        chart_col, curve_col = st.columns(2)
-        with chart_col:
-            charts.show(
-                ws.weight_bars(
-                    at_t.example_weights,
-                    title=f"The same query at T = {ws.format_temperature(temperature)}",
-                    version=f"softmax(q·k / {ws.format_temperature(temperature)})",
-                    color=ws.CHOSEN,
-                ),
-                width="stretch",
-            )
-            m1, m2, m3 = st.columns(3)
-            m1.metric("max weight at T", f"{at_t.max_weight:.3f}")
-            m2.metric("entropy at T (nats)", f"{at_t.entropy:.3f}")
-            m3.metric("effective tokens at T", f"{at_t.effective_tokens:.2f}")
-        with curve_col:
-            charts.show(ws.temperature_chart(curve, d_k, temperature, num_tokens), width="stretch")
-            st.caption(
-                f"At d_k = {d_k}: the effective tokens for every T; ◆ = your T = "
-                f"{ws.format_temperature(temperature)}."
-            )
-            st.dataframe(
-                ws.curve_frame(curve, d_k, temperature),
-                hide_index=True,
-                column_config=ws.column_config(),
-                height=290,
-            )
-        if math.isclose(temperature, root):
-            st.success(
-                f"T = √d_k = {ws.format_temperature(root)}: this is scaled dot-product attention. "
-                f"Its {at_t.effective_tokens:.2f} effective tokens match step 2's scaled value "
-                f"({scaled.effective_tokens:.2f}); move d_k and it stays about the same.",
-                icon="🎯",
-            )
-        elif temperature < root:
-            st.caption(
-                f"T = {ws.format_temperature(temperature)} is below √d_k: the scores' spread is "
-                f"{unscaled.raw_score_std / temperature:.1f} instead of 1, so softmax is sharper "
-                "than scaled attention."
-            )
-        else:
-            st.caption(
-                f"T = {ws.format_temperature(temperature)} is above √d_k: the scores' spread is "
-                f"{unscaled.raw_score_std / temperature:.2f}, below 1, so the weights are flatter "
-                "than scaled attention's."
-            )
-
-    # ---- 5. code ----------------------------------------------------------------------------
-    if shown > 4:
-        st.divider()
-        st.markdown(ws.prose_section("code"))
-        show_source(
-            softmax_saturation,
-            random_queries_keys,
-            scale_scores,
-            saturation_sweep,
-            softmax_with_temperature,
-            ws.temperature_curve,
-        )
-        show_snippet(ws.snippet(d_k, num_tokens, seed, temperature))
-
-
-temperature_and_code(d_k, num_tokens, seed, unscaled, scaled, shown)
+if shown > 4:  # ---- 5. code
+    st.markdown(f"{RULE}{ws.prose_section('code')}")
+    # built only while open: source code in a closed expander still weighs on every rerun
+    with st.expander("🐍 The code that ran", key=f"w.{ws.PAGE}.source", on_change="rerun") as box:
+        if box.open:
+            st.code("\n\n".join(source_of(f) for f in SOURCES), language="python")
+snippet(shown)

@@ -81,13 +81,14 @@ PAGES: tuple[Page, ...] = (
 )
 
 
-# Projector mode: larger text in the main area (prose, widget labels, HTML tables, metrics,
+# Projector mode: larger text in the main area (prose, widget labels, tables, markdown tables, metrics,
 # captions); charts get larger fonts from ui.charts. The sidebar keeps its size.
 PROJECTOR_CSS = """<style>
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li,
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p,
 [data-testid="stMain"] [data-testid="stCaptionContainer"],
-[data-testid="stMain"] [data-testid="stTable"] td, [data-testid="stMain"] [data-testid="stTable"] th
+[data-testid="stMain"] [data-testid="stTable"] td, [data-testid="stMain"] [data-testid="stTable"] th,
+[data-testid="stMain"] .stMarkdown td, [data-testid="stMain"] .stMarkdown th
   {font-size: 1.3rem;}
 [data-testid="stMain"] [data-testid="stMetricValue"] {font-size: 2.6rem;}
 </style>"""
