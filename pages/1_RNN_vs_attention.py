@@ -1,6 +1,9 @@
 """Sections 3.1-3.2: an encoder-decoder RNN forgets long inputs; Bahdanau attention does not.
 
-Layout only: the models, measurements, charts and training jobs come from ``ui.rnn``.
+Layout only: the models, measurements, charts and training jobs come from ``ui.rnn``. Few
+elements on purpose (the browser re-renders every element of a page on each rerun): a heading
+and its prose are one markdown block, tables are plain HTML, and each section's controls
+rerun only that section (fragments).
 """
 
 import streamlit as st
@@ -14,8 +17,9 @@ from attention.seq2seq import (
     train_both,
 )
 from ui import charts, rnn, state
+from ui.blocks import code_expander, markdown, page_intro, prose_text, show_table, small, sources
 from ui.inputs import InputError
-from ui.layout import page_setup, prose, show_snippet, show_source, stepper
+from ui.layout import page_setup, stepper
 
 PAGE = rnn.PAGE
 STEPS = (
@@ -32,11 +36,14 @@ LAST_DIGITS = "rnn.last_digits"  # the last valid input, shown while the box hol
 DRAWS = "rnn.draws"  # how many random inputs this session drew
 
 settings = page_setup("RNN vs attention", PAGE)
-st.title("🔁 Why attention: an RNN forgets, attention looks back")
-st.caption(
-    "Sections 3.1-3.2 · Bahdanau, Cho and Bengio (2014), on a copy task small enough to train here"
+page_intro(
+    "# 🔁 Why attention: an RNN forgets, attention looks back",
+    small(
+        "Sections 3.1-3.2 · Bahdanau, Cho and Bengio (2014), on a copy task small enough to "
+        "train here"
+    ),
+    prose_text("rnn/intro"),
 )
-prose("rnn/intro")
 registry = rnn.registry()
 
 
@@ -107,37 +114,37 @@ shown = stepper(PAGE, STEPS)
 
 
 # ---- 1. Accuracy against input length -----------------------------------------------------------
-st.header("1 · Accuracy falls with length, unless the decoder can look back")
-prose("rnn/length")
+markdown(
+    "## 1 · Accuracy falls with length, unless the decoder can look back",
+    prose_text("rnn/length"),
+)
 left, right = st.columns([3, 2])
 with left:
     charts.show(rnn.length_chart(pair), width="stretch")
 with right:
-    charts.table(rnn.curve_frame(pair), "%.3f", height=330)
-st.markdown(rnn.length_summary(pair))
-totals, extra, n_rnn, n_attention = rnn.parameter_table(config)
-st.subheader("Same network, plus attention")
-p1, p2 = st.columns(2)
-with p1:
-    charts.table(totals, "%d", hide_index=True)
-with p2:
-    charts.table(extra, "%d", hide_index=True)
-st.markdown(
+    show_table(rnn.curve_frame(pair), ".3f", max_height=330)
+_, _, n_rnn, n_attention = rnn.parameter_table(config)
+markdown(
+    rnn.length_summary(pair),
+    "### Same network, plus attention",
+    rnn.parameters_markdown(config),
     f"Same encoder, same decoder GRU, same output layer, same seed and the same training "
     f"batches. The attention model's **{n_attention - n_rnn:,}** extra parameters are all "
     "attention: W_a, U_a and v_a score the encoder states, and the decoder GRU and the output "
-    "layer get weights to read the context vector c_i."
+    "layer get weights to read the context vector c_i.",
 )
-show_source(accuracy_by_length)
-with st.expander("📋 Reproduce this from the command line"):
-    st.code(rnn.CLI_SNIPPET, language="bash")
+code_expander(
+    "🐍 The code that ran, and the command line that does the same",
+    sources([accuracy_by_length]),
+    rnn.CLI_SNIPPET,
+    "bash",
+)
 
 
 # ---- 2. Accuracy by position --------------------------------------------------------------------
 @st.fragment
 def position_section() -> None:
-    """Its own fragment: the length slider only changes this section."""
-    st.header("2 · Where the plain model loses it: digit by digit")
+    """Its own fragment: the length slider only changes the chart, the table and the summary."""
     length = st.slider(
         "Input length (digits)",
         1,
@@ -150,14 +157,15 @@ def position_section() -> None:
     with left:
         charts.show(rnn.position_chart(rnn_acc, attention_acc), width="stretch")
     with right:
-        charts.table(rnn.position_frame(rnn_acc, attention_acc), "%.3f", height=330)
+        show_table(rnn.position_frame(rnn_acc, attention_acc), ".3f", max_height=330)
     st.markdown(rnn.position_summary(rnn_acc, attention_acc))
-    prose("rnn/position")
-    show_source(accuracy_by_position)
 
 
 if shown >= 2:
+    markdown("## 2 · Where the plain model loses it: digit by digit")
     position_section()
+    markdown(prose_text("rnn/position"))
+    code_expander("🐍 The code that ran", sources([accuracy_by_position]))
 
 
 # ---- 3-5. One input: outputs, alignment, bottleneck -------------------------------------------
@@ -187,37 +195,19 @@ def attention_step(views: tuple[rnn.DecodingView, rnn.DecodingView]) -> None:
         )
     else:
         step = 1
-        st.caption("One digit, one decoder step.")
     wrote = att.output_digits[step - 1]
     verdict = "right" if att.correct[step - 1] else "wrong"
-    st.markdown(
+    markdown(
+        small("One digit, one decoder step.") if T == 1 else "",
         f"Decoder step **i = {step}** writes **y{step} = {wrote}** ({verdict}); its row is "
-        f"outlined in red. The matrix has {T} steps × {T} inputs."
+        f"outlined in red. The matrix has {T} steps × {T} inputs.",
     )
+    outputs, inputs = rnn.output_labels(att.output_digits), rnn.input_labels(att.input_digits)
     left, right = st.columns([3, 2])
     with left:
-        charts.show(
-            charts.heatmap(
-                att.alignment,
-                rnn.output_labels(att.output_digits),
-                rnn.input_labels(att.input_digits),
-                title="Alignment matrix: attention weights α_ij",
-                x_title="input position j = digit",
-                y_title="decoder step i = digit written",
-                value_title="weight α_ij",
-                domain=(0.0, 1.0),
-                highlight_row=step - 1,
-                fmt=".1f",
-            )
-        )
+        charts.show(rnn.alignment_chart(att, step))
     with right:
-        rnn.wide_table(
-            charts.matrix_frame(
-                att.alignment,
-                rnn.output_labels(att.output_digits),
-                rnn.input_labels(att.input_digits),
-            )
-        )
+        show_table(charts.matrix_frame(att.alignment, outputs, inputs), ".3f", max_height=420)
     st.markdown(
         f"On average a step puts **{rnn.diagonal_weight(att):.0%}** of its weight on the input "
         f"it has to copy (the diagonal). Step {step}, weight by weight:"
@@ -226,7 +216,7 @@ def attention_step(views: tuple[rnn.DecodingView, rnn.DecodingView]) -> None:
     with bars:
         charts.show(rnn.step_chart(att, step), width="stretch")
     with table:
-        charts.table(rnn.step_frame(att, step), "%.4f")
+        show_table(rnn.step_frame(att, step), ".4f")
     context = att.context_vecs[step - 1]
     top, top_weight = rnn.strongest_input(att, step)
     st.markdown(
@@ -238,15 +228,25 @@ def attention_step(views: tuple[rnn.DecodingView, rnn.DecodingView]) -> None:
         rnn.vectors_chart([context], [f"c_{step}"], "Context vector c_i of the chosen step"),
         width="stretch",
     )
-    show_source(bahdanau_attention, additive_attention_scores)
-    show_snippet(rnn.reproduce_snippet(pair, att.input_digits, step))
+    code_expander(
+        "🐍 The code that ran, and the same in a notebook",
+        sources([bahdanau_attention, additive_attention_scores]),
+        rnn.reproduce_snippet(pair, att.input_digits, step),
+    )
+
+
+ALIGNMENT_FORMULA = r"""$$
+\begin{aligned}
+e_{ij} &= v_a^\top \tanh\!\left(W_a\, s_{i-1} + U_a\, h_j\right) \\
+\alpha_{ij} &= \frac{\exp(e_{ij})}{\sum_{k} \exp(e_{ik})} \\
+c_i &= \textstyle\sum_j \alpha_{ij}\, h_j
+\end{aligned}
+$$"""
 
 
 @st.fragment
 def sequence_sections() -> None:
     """Its own fragment: the input box changes sections 3-5 only."""
-    st.header("3 · Copy a sequence yourself")
-    prose("rnn/copy")
     typed_col, length_col, button_col = st.columns([4, 2, 2], vertical_alignment="bottom")
     text = typed_col.text_input(
         f"Digits to copy (0-9, 1 to {rnn.MAX_INPUT_LENGTH} of them)",
@@ -277,36 +277,30 @@ def sequence_sections() -> None:
     views = rnn.decodings(pair.key, digits)
     plain, att = views
     st.html(rnn.outputs_html(plain, att))
-    with st.expander("The same as a table"):
-        charts.table(rnn.outputs_frame(plain, att), "%d", hide_index=True)
-    show_source(greedy_decode, Seq2SeqGRU.step, title="The code that ran: greedy decoding")
+    with st.expander("🔢 The same as a table, and 🐍 the code that ran: greedy decoding"):
+        show_table(rnn.outputs_frame(plain, att))
+        st.code(sources([greedy_decode, Seq2SeqGRU.step]), language="python")
 
     if shown >= 4:
-        st.header("4 · Where attention looks: the alignment matrix")
-        prose("rnn/alignment")
-        st.latex(
-            r"""\begin{aligned}
-            e_{ij} &= v_a^\top \tanh\!\left(W_a\, s_{i-1} + U_a\, h_j\right) \\
-            \alpha_{ij} &= \frac{\exp(e_{ij})}{\sum_{k} \exp(e_{ik})} \\
-            c_i &= \textstyle\sum_j \alpha_{ij}\, h_j
-            \end{aligned}"""
-        )
-        st.caption(
-            "Energy e_ij: how well input j fits decoder step i (its previous state s_{i-1}). "
-            "Weights α_ij: a softmax over the inputs, summing to 1. Context vector c_i: the "
-            "weighted mix of the encoder states."
+        markdown(
+            "## 4 · Where attention looks: the alignment matrix",
+            prose_text("rnn/alignment"),
+            ALIGNMENT_FORMULA,
+            small(
+                "Energy e_ij: how well input j fits decoder step i (its previous state "
+                "s_{i-1}). Weights α_ij: a softmax over the inputs, summing to 1. Context "
+                "vector c_i: the weighted mix of the encoder states."
+            ),
         )
         attention_step(views)
 
     if shown >= 5:
-        st.header("5 · The bottleneck, made visible")
-        prose("rnn/bottleneck")
         T, H = len(digits), len(plain.bottleneck)
-        step_labels = [f"c_{i + 1}" for i in range(T)]
-        columns = {"h_T": plain.bottleneck, **dict(zip(step_labels, att.context_vecs, strict=True))}
-        st.markdown(
+        markdown(
+            "## 5 · The bottleneck, made visible",
+            prose_text("rnn/bottleneck"),
             f"**Plain decoder:** h_T, **{H} numbers for all {T} digits**, "
-            f"{H / T:.1f} numbers per digit, and it must also keep its place in them."
+            f"{H / T:.1f} numbers per digit, and it must also keep its place in them.",
         )
         charts.show(
             rnn.vectors_chart([plain.bottleneck], ["h_T"], "Plain decoder: h_T, all it gets"),
@@ -316,17 +310,20 @@ def sequence_sections() -> None:
             f"**Attention decoder:** a fresh c_i at each of the {T} steps, **{T} × {H} = "
             f"{T * H} numbers**, each c_i mixed from all {T} encoder states."
         )
+        step_labels = [f"c_{i + 1}" for i in range(T)]
         charts.show(
             rnn.vectors_chart(
                 att.context_vecs, step_labels, "Attention decoder: a context vector c_i per step"
             ),
             width="stretch",
         )
-        rnn.wide_table(rnn.vectors_frame(columns), height=300)
-        show_source(Seq2SeqGRU.encode, title="The code that ran: the encoder")
+        columns = {"h_T": plain.bottleneck, **dict(zip(step_labels, att.context_vecs, strict=True))}
+        show_table(rnn.vectors_frame(columns), ".3f", max_height=300)
+        code_expander("🐍 The code that ran: the encoder", sources([Seq2SeqGRU.encode]))
 
 
 if shown >= 3:
+    markdown("## 3 · Copy a sequence yourself", prose_text("rnn/copy"))
     sequence_sections()
 
 
@@ -334,8 +331,6 @@ if shown >= 3:
 @st.fragment
 def retrain_controls() -> None:
     """Its own fragment: the settings only change this section until a training starts."""
-    st.header("6 · Retrain both models live")
-    prose("rnn/retrain")
     shipped = rnn.shipped_pair().config
     c1, c2, c3, c4 = st.columns(4)
     hidden = c1.select_slider(
@@ -401,11 +396,20 @@ def training_progress(key: str) -> None:
 
 
 if shown >= 6:
+    markdown("## 6 · Retrain both models live", prose_text("rnn/retrain"))
     retrain_controls()
     watching = st.session_state.get(WATCHING)
     if watching:
         training_progress(watching)
-    st.subheader("Training loss of the models on this page")
+    markdown(
+        "### Training loss of the models on this page",
+        small(
+            f"{pair.label[0].upper()}{pair.label[1:]}: both models trained together in "
+            f"{pair.train_seconds:.0f} s. Every batch holds strings of one length, hence the "
+            "jagged curves: the plain model's loss jumps on batches of long strings, which do "
+            "not fit through h_T."
+        ),
+    )
     left, right = st.columns([3, 2])
     with left:
         charts.show(
@@ -414,11 +418,5 @@ if shown >= 6:
             width="stretch",
         )  # fmt: skip
     with right:
-        charts.table(rnn.loss_frame(pair.rnn_losses, pair.attention_losses), "%.4f")
-    st.caption(
-        f"{pair.label[0].upper()}{pair.label[1:]}: both models trained together in "
-        f"{pair.train_seconds:.0f} s. Every batch holds strings of one length, hence the jagged "
-        "curves: the plain model's loss jumps on batches of long strings, which do not fit "
-        "through h_T."
-    )
-    show_source(train_both)
+        show_table(rnn.loss_frame(pair.rnn_losses, pair.attention_losses), ".4f")
+    code_expander("🐍 The code that ran: training", sources([train_both]))

@@ -25,6 +25,24 @@ ERROR_KEY = "lab.editor_error"
 
 def embeddings_editor(page_id: str) -> None:
     """Editable token embeddings (one row per token), a sentence box and a d_in control."""
+    embeddings_grid(page_id)
+    st.caption(EDITOR_HINT)
+    sentence_col, d_in_col = st.columns([3, 1])
+    with sentence_col:
+        sentence_box(page_id)
+    with d_in_col:
+        d_in_box(page_id)
+
+
+#: What the grid lets you do, in one sentence (for a caption or a page's prose).
+EDITOR_HINT = (
+    "Edit any cell, rename a token, add a row (new tokens get a seeded random embedding, "
+    f"as in the book) or delete one. 1 to {MAX_TOKENS} tokens."
+)
+
+
+def embeddings_grid(page_id: str) -> None:
+    """The editable table of token embeddings, and the message for a rejected edit."""
     settings = state.get_settings()
     columns = ["token"] + [f"x{j + 1}" for j in range(settings.d_in)]
     rows = [[t, *row] for t, row in zip(settings.tokens, settings.inputs, strict=True)]
@@ -51,32 +69,35 @@ def embeddings_editor(page_id: str) -> None:
     error = st.session_state.get(ERROR_KEY)
     if error:
         st.error(f"{error} The charts still show the last valid embeddings.", icon="✏️")
-    st.caption(
-        f"Edit any cell, rename a token, add a row (new tokens get a seeded random embedding, "
-        f"as in the book) or delete one. 1 to {MAX_TOKENS} tokens."
+
+
+def sentence_box(page_id: str) -> None:
+    """A text box: each word of a sentence becomes a token (Enter commits)."""
+    st.text_input(
+        "…or type a sentence of your own",
+        key=state.widget_key(page_id, "sentence"),
+        placeholder="The cat sat on the mat",
+        on_change=_use_sentence,
+        args=(page_id,),
+        help="Press Enter: each word becomes a token. Words from the book keep the book's vectors.",
     )
-    sentence_col, d_in_col = st.columns([3, 1])
-    with sentence_col:
-        st.text_input(
-            "…or type a sentence of your own",
-            key=state.widget_key(page_id, "sentence"),
-            placeholder="The cat sat on the mat",
-            on_change=_use_sentence,
-            args=(page_id,),
-            help="Press Enter: each word becomes a token. Words from the book keep the book's vectors.",
-        )
-    with d_in_col:
-        st.number_input(
-            "d_in",
-            min_value=1,
-            max_value=MAX_D_IN,
-            step=1,
-            key=state.init_widget(page_id, f"d_in.{state.editor_version()}", settings.d_in),
-            on_change=_resize,
-            args=(page_id,),
-            help="The embedding size: numbers per token. New dimensions are filled from each "
-            "token's seeded embedding; a smaller d_in drops the last columns.",
-        )
+
+
+def d_in_box(page_id: str, width: int | str = "stretch") -> None:
+    """The embedding size d_in: new dimensions come from each token's seeded embedding."""
+    settings = state.get_settings()
+    st.number_input(
+        "d_in",
+        min_value=1,
+        max_value=MAX_D_IN,
+        step=1,
+        key=state.init_widget(page_id, f"d_in.{state.editor_version()}", settings.d_in),
+        on_change=_resize,
+        args=(page_id,),
+        help="The embedding size: numbers per token. New dimensions are filled from each "
+        "token's seeded embedding; a smaller d_in drops the last columns.",
+        width=width,
+    )
 
 
 def _frame(rows: list[list], columns: list[str]) -> pd.DataFrame:

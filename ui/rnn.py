@@ -46,6 +46,7 @@ from attention.seq2seq import (
 )
 from ui import charts, compute  # compute: torch runs on one thread, process-wide
 from ui.inputs import InputError
+from ui.outline import outline_row
 from ui.state import get_settings
 
 PAGE = "rnn"
@@ -230,6 +231,23 @@ def parameter_table(config: Seq2SeqConfig) -> tuple[pd.DataFrame, pd.DataFrame, 
          "parameters": [n for _, n in counts.attention_parts]}
     )  # fmt: skip
     return totals, extra, counts.rnn, counts.attention
+
+
+def parameters_markdown(config: Seq2SeqConfig) -> str:
+    """Both models' parameter counts and the attention model's extra parts, as markdown tables."""
+    totals, extra, n_rnn, n_attention = parameter_table(config)
+    rows = "\n".join(
+        f"| {m} | {n:,} |" for m, n in zip(totals["model"], totals["parameters"], strict=True)
+    )
+    parts = "\n".join(
+        f"| {name} | {n:,} |"
+        for name, n in zip(extra["attention-only part"], extra["parameters"], strict=True)
+    )
+    return (
+        f"| model | parameters |\n|---|---:|\n{rows}\n\n"
+        f"| attention-only part | parameters |\n|---|---:|\n{parts}\n"
+        f"| **all of them** | **{n_attention - n_rnn:,}** |"
+    )
 
 
 def curve_frame(pair: ModelPair) -> pd.DataFrame:
@@ -432,15 +450,6 @@ def vectors_frame(columns: Mapping[str, Sequence[float]]) -> pd.DataFrame:
     return frame
 
 
-def wide_table(frame: pd.DataFrame, decimals: int = 3, **kwargs: Any) -> None:
-    """A wide numeric table, rounded instead of formatted per column.
-
-    ``charts.table`` gives every column its own format (~0.4 ms a column per rerun); a
-    40-column matrix would cost more than the rest of the page.
-    """
-    st.dataframe(frame.round(decimals), **kwargs)
-
-
 # ---- snippets ----------------------------------------------------------------------------------
 
 
@@ -501,9 +510,17 @@ def _projector() -> bool:
     return get_settings().projector
 
 
-def _to_template(chart: alt.TopLevelMixin) -> str:
+def _to_template(chart: alt.TopLevelMixin, description: str) -> str:
+    """The chart as Vega-Lite JSON: full width, drawn on a canvas, described for screen readers.
+
+    A canvas is repainted in one pass when the numbers change; SVG would replace hundreds of
+    DOM nodes (the accuracy lines with their points took ~35 ms to redraw after each move of
+    the length slider). The numbers are in the table beside each chart.
+    """
     spec = charts.configure(chart).to_dict(validate=False)
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    spec["description"] = description
     return json.dumps(spec)
 
 
@@ -575,7 +592,11 @@ def _accuracy_template(x: str, x_title: str, title: str, band: bool, projector: 
         .encode(x=x_enc, y=y_enc, color=_model_color(), tooltip=tooltip)
     )
     chart = alt.layer(*layers).properties(title=title, height=380 if projector else 300)
-    return _to_template(chart)
+    description = (
+        f"Line chart: {title}, plain RNN against RNN + attention; the table beside it lists "
+        "the values."
+    )
+    return _to_template(chart, description)
 
 
 CHANCE_RECORDS = [{"accuracy": CHANCE, "label": "chance (1 in 10)"}]
@@ -640,7 +661,31 @@ def _step_template(projector: bool) -> str:
     )
     title = "One decoder step's attention weights: α = softmax(e)"
     chart = alt.layer(bars, text).properties(title=title, height=300 if projector else 240)
-    return _to_template(chart)
+    description = (
+        "Bar chart: one decoder step's attention weight on each input position; the table "
+        "beside it lists them."
+    )
+    return _to_template(chart, description)
+
+
+def alignment_chart(attention: DecodingView, step: int) -> dict:
+    """The alignment matrix (decoder step x input position), decoder step ``step`` outlined.
+
+    The outline comes as data (``ui.outline``): moving the step slider updates the chart.
+    """
+    outputs, inputs = output_labels(attention.output_digits), input_labels(attention.input_digits)
+    spec = charts.heatmap(
+        attention.alignment,
+        outputs,
+        inputs,
+        title="Alignment matrix: attention weights α_ij",
+        x_title="input position j = digit",
+        y_title="decoder step i = digit written",
+        value_title="weight α_ij",
+        domain=(0.0, 1.0),
+        fmt=".1f",
+    )
+    return outline_row(spec, outputs[step - 1], inputs)
 
 
 def step_chart(attention: DecodingView, step: int) -> dict:
@@ -690,7 +735,11 @@ def _vectors_template(title: str, single: bool, projector: bool) -> str:
         )
     )
     step = (40 if single else 22) * (1.4 if projector else 1)
-    return _to_template(chart.properties(title=title, height=alt.Step(step)))
+    description = (
+        f"Heatmap: {title}, one row per vector, one column per hidden dimension; the values "
+        "are in a table on this page."
+    )
+    return _to_template(chart.properties(title=title, height=alt.Step(step)), description)
 
 
 def vectors_chart(rows: Sequence[Sequence[float]], labels: Sequence[str], title: str) -> dict:
@@ -720,7 +769,13 @@ def _loss_template(title: str, projector: bool) -> str:
             ],
         )
     )
-    return _to_template(chart.properties(title=title, height=340 if projector else 260))
+    description = (
+        f"Line chart: {title}, plain RNN against RNN + attention; the table beside it lists "
+        "the loss at about 20 steps."
+    )
+    return _to_template(
+        chart.properties(title=title, height=340 if projector else 260), description
+    )
 
 
 def loss_records(

@@ -24,20 +24,23 @@ from attention.simplified import (
     naive_attention_weights,
     simplified_self_attention,
 )
+from ui import charts
+from ui.blocks import sources
 from ui.charts import configure
 from ui.compute import CACHE, tensor
 from ui.inputs import Matrix
+from ui.outline import outline_row
 from ui.state import LabSettings, get_settings, widget_key
 
 Vector = tuple[float, ...]
 
-#: The core functions each step runs, shown as source beside its output.
-STEP_SOURCES = {
-    "scores": (attention_scores,),
-    "weights": (attention_weights, naive_attention_weights),
-    "context": (context_vectors,),
-    "all": (simplified_self_attention,),
-}
+#: The core functions each step runs, in step order: shown as source, one step after another.
+STEP_SOURCES = (
+    ("Step 1 · scores", (attention_scores,)),
+    ("Step 2 · weights", (attention_weights, naive_attention_weights)),
+    ("Step 3 · context vector", (context_vectors,)),
+    ("Step 4 · all queries at once", (simplified_self_attention,)),
+)
 
 #: Okabe-Ito: a palette that colour-blind readers can tell apart.
 OKABE_ITO = (
@@ -122,6 +125,29 @@ def book_values(name: str) -> Vector:
     return BOOK_PRINTED[f"simplified.{name}"]
 
 
+BOOK_ROWS = (
+    ("scores ω₂ⱼ", "attn_scores_2"),
+    ("weights α₂ⱼ", "attn_weights_2"),
+    ("context vector z⁽²⁾", "context_vec_2"),
+)
+
+
+def book_comparison(v: "SimplifiedView", query: int) -> tuple[bool, str]:
+    """Does the query's row match what the book prints (to its 4 decimals)? And the table."""
+    ours = (v.attn_scores[query], v.attn_weights[query], v.context_vecs[query])
+    matches = all(
+        abs(a - b) < 5.01e-5
+        for row, (_, name) in zip(ours, BOOK_ROWS, strict=True)
+        for a, b in zip(row, book_values(name), strict=True)
+    )
+    rows = "\n".join(
+        f"| {label} | `{fmt_vector(row)}` | `{fmt_vector(book_values(name))}` |"
+        for row, (label, name) in zip(ours, BOOK_ROWS, strict=True)
+    )
+    header = "| query *journey* | computed live | printed in the book (3.3.1) |\n|---|---|---|"
+    return matches, f"{header}\n{rows}"
+
+
 # ---- formulas -------------------------------------------------------------------------
 
 
@@ -172,9 +198,9 @@ def weighted_sum_latex(
 
 # ---- tables -------------------------------------------------------------------------
 #
-# Tables are Arrow tables with the labels in the first column: Streamlit sends Arrow as it
-# is, while a pandas frame costs a few milliseconds to convert on every rerun. Label columns
-# that are not tokens start with a space: token names are stripped, so they never collide.
+# Tables are Arrow tables with the labels in the first column, shown with
+# ``ui.blocks.show_table``. Label columns that are not tokens start with a space: token names
+# are stripped, so they never collide.
 
 LABEL = " "  # the header of a table's label column
 
@@ -228,15 +254,6 @@ def sums_table(weights: Matrix, tokens: Sequence[str]) -> pa.Table:
     return table([*tokens[:n], " column sum"], columns, label=" query \\ key")
 
 
-def row_col_sums_table(weights: Matrix, tokens: Sequence[str]) -> pa.Table:
-    """For each token: the sum of its row (as a query) and of its column (as a key)."""
-    columns = {
-        "row sum": [math.fsum(row) for row in weights],
-        "column sum": [math.fsum(row[j] for row in weights) for j in range(len(tokens))],
-    }
-    return table(tokens, columns, label="token")
-
-
 def matrix_table(values: Matrix, row_labels: Sequence[str], col_labels: Sequence[str]) -> pa.Table:
     """``charts.matrix_frame`` as an Arrow table: the numbers beside a heatmap."""
     columns = {c: [row[j] for row in values] for j, c in enumerate(col_labels)}
@@ -258,19 +275,6 @@ def contributions_table(
 
 def dims_labels(d_in: int) -> list[str]:
     return [f"x{d + 1}" for d in range(d_in)]
-
-
-def show_table(data: pa.Table) -> None:
-    """A numeric table with 4 decimals, as the book prints them; labels pinned on the left."""
-    label, *numbers = data.column_names
-    st.dataframe(
-        data,
-        hide_index=True,
-        column_config={
-            label: st.column_config.TextColumn(label, pinned=True),
-            **{c: st.column_config.NumberColumn(c, format="%.4f", width="small") for c in numbers},
-        },
-    )
 
 
 def has_negative(matrix: Matrix) -> bool:
@@ -334,9 +338,11 @@ def axis_picker(page: str, name: str, label: str, default: int, options: list[in
 # ---- charts: built once per shape with Altair, then the numbers are swapped in ---------
 #
 # Building an Altair chart and validating its spec takes 20-80 ms, far too slow to redo on
-# every keystroke. So each chart is built (and validated) once per *shape* (tokens, titles,
-# which key is highlighted, projector mode) from named data sources, cached as a Vega-Lite
-# dict, and each rerun only drops the current numbers into ``datasets`` (and ``params``).
+# every keystroke. So each chart is built (and validated) once per *shape* (tokens, axis
+# titles, projector mode) from named data sources, cached as a Vega-Lite dict, and each
+# rerun only drops the current numbers into ``datasets``. Nothing that the query or an edit
+# changes is written into a spec (titles say "the query", not its name): the browser then
+# updates the chart it drew, where a changed spec makes it build the chart again (~30 ms).
 
 
 # Streamlit's default "fit" squeezes titles, legends and axes into the given height; with
@@ -345,23 +351,31 @@ FIT_X = {"type": "fit-x", "contains": "padding"}
 FIT = {"type": "fit", "contains": "padding"}
 
 
-def _sized(spec: dict, autosize: dict) -> dict:
+def _sized(spec: dict, autosize: dict, description: str) -> dict:
+    """Size the chart and draw it on a canvas, its ``description`` for screen readers.
+
+    A canvas is repainted in one pass when the numbers change, where SVG updates many DOM
+    nodes (~5 ms per chart on each rerun). The numbers are in the table beside each chart.
+    """
     spec["autosize"] = autosize
+    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    spec["description"] = description
     return spec
 
 
-def _fill(spec: dict, data: dict[str, list[dict]], params: dict[str, float] | None = None) -> dict:
-    """The cached spec (a fresh copy: st.cache_data hands out copies) with these numbers in."""
+def _fill(spec: dict, data: dict[str, list[dict]]) -> dict:
+    """The cached spec (a fresh copy: st.cache_data hands out copies) with these numbers in.
+
+    Every number is data: the spec stays the same whatever the query or the embeddings, so
+    the browser puts the new numbers into the chart it drew instead of building a new one.
+    """
     # Arrow tables go to the browser as they are (a list of dicts would pass through pandas)
     spec["datasets"] = {name: pa.Table.from_pylist(rows) for name, rows in data.items()}
-    for param in spec.get("params", ()):
-        if params and param.get("name") in params:
-            param["value"] = params[param["name"]]
     return spec
 
 
 @st.cache_data(**CACHE)
-def _scores_template(tokens: tuple[str, ...], query_token: str, projector: bool) -> dict:
+def _scores_template(tokens: tuple[str, ...], projector: bool) -> dict:
     shown = ("spelled out above", "other keys")
     chart = (
         alt.Chart(alt.Data(name="scores"))
@@ -373,7 +387,7 @@ def _scores_template(tokens: tuple[str, ...], query_token: str, projector: bool)
                 title="key token x⁽ʲ⁾",
                 axis=alt.Axis(labelAngle=-40, labelOverlap=False),
             ),
-            y=alt.Y("score:Q", title=f"score ω = {query_token} · key"),
+            y=alt.Y("score:Q", title="score ω = query · key"),
             color=alt.Color(
                 "shown:N",
                 title="",
@@ -385,18 +399,21 @@ def _scores_template(tokens: tuple[str, ...], query_token: str, projector: bool)
                 alt.Tooltip("score:Q", title="score ω", format=".4f"),
             ],
         )
-        .properties(title=f"Attention scores of the query '{query_token}'", height=230)
+        .properties(title="Attention scores of the query", height=230)
     )
-    return _sized(configure(chart).to_dict(), FIT_X)
+    description = (
+        "Bar chart: the query's attention score with each key; the table beside it lists them."
+    )
+    return _sized(configure(chart).to_dict(), FIT_X, description)
 
 
-def scores_spec(tokens: Sequence[str], scores: Vector, key: int, query_token: str) -> dict:
+def scores_spec(tokens: Sequence[str], scores: Vector, key: int) -> dict:
     """Step 1: the query's score with every key, as bars; the spelled-out key in orange."""
     data = [
         {"key": t, "score": s, "shown": "spelled out above" if j == key else "other keys"}
         for j, (t, s) in enumerate(zip(tokens, scores, strict=True))
     ]
-    spec = _scores_template(tuple(tokens), query_token, get_settings().projector)
+    spec = _scores_template(tuple(tokens), get_settings().projector)
     return _fill(spec, {"scores": data})
 
 
@@ -404,7 +421,7 @@ WEIGHT_KINDS = ("softmax (the book)", "score / sum")
 
 
 @st.cache_data(**CACHE)
-def _weights_template(tokens: tuple[str, ...], query_token: str, projector: bool) -> dict:
+def _weights_template(tokens: tuple[str, ...], projector: bool) -> dict:
     chart = (
         alt.Chart(alt.Data(name="weights"))
         .mark_bar()
@@ -429,28 +446,28 @@ def _weights_template(tokens: tuple[str, ...], query_token: str, projector: bool
                 alt.Tooltip("weight:Q", title="weight", format=".4f"),
             ],
         )
-        .properties(title=f"Attention weights of '{query_token}'", height=250)
+        .properties(title="Attention weights of the query", height=250)
     )
-    return _sized(configure(chart).to_dict(), FIT_X)
+    description = (
+        "Bar chart: the query's attention weights, softmax beside score / sum, for each key; "
+        "the table beside it lists them."
+    )
+    return _sized(configure(chart).to_dict(), FIT_X, description)
 
 
-def weights_spec(
-    tokens: Sequence[str], softmax_row: Vector, naive_row: Vector, query_token: str
-) -> dict:
+def weights_spec(tokens: Sequence[str], softmax_row: Vector, naive_row: Vector) -> dict:
     """Step 2: softmax weights beside score / sum for each key. Both sum to 1."""
     data = [
         {"key": t, "method": kind, "weight": w if math.isfinite(w) else None}
         for kind, row in zip(WEIGHT_KINDS, (softmax_row, naive_row), strict=True)
         for t, w in zip(tokens, row, strict=True)
     ]
-    spec = _weights_template(tuple(tokens), query_token, get_settings().projector)
+    spec = _weights_template(tuple(tokens), get_settings().projector)
     return _fill(spec, {"weights": data})
 
 
 @st.cache_data(**CACHE)
-def _contributions_template(
-    tokens: tuple[str, ...], d_in: int, query_token: str, projector: bool
-) -> dict:
+def _contributions_template(tokens: tuple[str, ...], d_in: int, projector: bool) -> dict:
     dims = dims_labels(d_in)
     colours = [OKABE_ITO[j % len(OKABE_ITO)] for j in range(len(tokens))]
     bars = (
@@ -483,18 +500,22 @@ def _contributions_template(
             y=alt.Y("z:Q"),
             tooltip=[
                 alt.Tooltip("dimension:N"),
-                alt.Tooltip("z:Q", title=f"z of '{query_token}' (the sum)", format=".4f"),
+                alt.Tooltip("z:Q", title="z of the query (the sum)", format=".4f"),
             ],
         )
     )
     chart = alt.layer(bars, ticks).properties(
-        title=f"z of '{query_token}', input by input (black tick = the sum)", height=270
+        title="z of the query, input by input (black tick = the sum)", height=270
     )
-    return _sized(configure(chart).to_dict(), FIT_X)
+    description = (
+        "Stacked bar chart: each input's weighted contribution to the query's context vector, "
+        "per dimension; the table beside it lists them."
+    )
+    return _sized(configure(chart).to_dict(), FIT_X, description)
 
 
 def contributions_spec(
-    tokens: Sequence[str], inputs: Matrix, weights: Vector, context: Vector, query_token: str
+    tokens: Sequence[str], inputs: Matrix, weights: Vector, context: Vector
 ) -> dict:
     """Step 3: stacked bars of α_j x⁽ʲ⁾ per dimension; the black tick is their sum, z."""
     dims = dims_labels(len(inputs[0]))
@@ -511,8 +532,40 @@ def contributions_spec(
         for d in range(len(dims))
     ]
     z = [{"dimension": dim, "z": value} for dim, value in zip(dims, context, strict=True)]
-    spec = _contributions_template(tuple(tokens), len(dims), query_token, get_settings().projector)
+    spec = _contributions_template(tuple(tokens), len(dims), get_settings().projector)
     return _fill(spec, {"contributions": data, "z": z})
+
+
+# ---- heatmaps with the query's row outlined ------------------------------------------
+
+
+def query_heatmap(
+    matrix: Matrix,
+    tokens: Sequence[str],
+    columns: Sequence[str],
+    query: int,
+    *,
+    title: str,
+    x_title: str,
+    value_title: str,
+    domain: tuple[float, float] | None = None,
+) -> dict:
+    """``charts.heatmap`` of a matrix with one row per query token, the query's row outlined.
+
+    The outline comes as data (``ui.outline``): picking another query updates the chart.
+    """
+    spec = charts.heatmap(
+        matrix,
+        tokens,
+        columns,
+        title=title,
+        x_title=x_title,
+        y_title="query token",
+        value_title=value_title,
+        diverging=has_negative(matrix),
+        domain=domain,
+    )
+    return outline_row(spec, tokens[query], columns)
 
 
 # ---- geometry -----------------------------------------------------------------------
@@ -627,28 +680,32 @@ def geometry_verdict(proj: "Projection", query: int, query_token: str) -> str:
 
 
 GEOMETRY_PARAMS = ("x_c", "y_c", "half")
+QUERY_ROLE, INPUT_ROLE, Z_ROLE, OTHER_Z_ROLE = (
+    "the query x⁽ⁱ⁾",
+    "the inputs x⁽ʲ⁾",
+    "its context vector z⁽ⁱ⁾",
+    "other context vectors",
+)
 
 
 @st.cache_data(**CACHE)
 def _geometry_template(
-    x_title: str,
-    y_title: str,
-    query: int,
-    query_token: str,
-    show_all: bool,
-    size: int,
-    projector: bool,
+    x_title: str, y_title: str, show_all: bool, size: int, projector: bool
 ) -> dict:
-    qsup = sup(query + 1)
-    roles = [f"query x{qsup}", "input x⁽ʲ⁾", f"context z{qsup}"]
+    roles = [QUERY_ROLE, INPUT_ROLE, Z_ROLE]
     palette = [ORANGE, BLUE, VERMILLION]
     if show_all:
-        roles.append("other context vectors")
+        roles.append(OTHER_Z_ROLE)
         palette.append("#555555")
-    params = [alt.param(name=name, value=0.0) for name in GEOMETRY_PARAMS]
+    # The view's centre and half-span come with the data (the one row of "origin", a dataset
+    # a layer draws: Vega drops unused ones), not in the spec: a new query or an edited
+    # number then updates the drawn chart instead of building it again.
+    params = [
+        alt.param(name=name, expr=f"length(data('origin')) ? data('origin')[0].{name} : 1")
+        for name in GEOMETRY_PARAMS
+    ]
     # Equal scales on both axes whatever the chart's width, so angles on screen are true:
-    # the data's centre and half-span come in as params, and the longer side of the plot
-    # (Vega's width/height signals) gets the wider domain.
+    # the longer side of the plot (Vega's width/height signals) gets the wider domain.
     x_half = "half * max(1, width / height)"
     y_half = "half * max(1, height / width)"
     x_domain = alt.ExprRef(f"[x_c - {x_half}, x_c + {x_half}]")
@@ -665,7 +722,7 @@ def _geometry_template(
         alt.Tooltip("token:N", title="input"),
         alt.Tooltip("x:Q", title=x_title, format=".4f"),
         alt.Tooltip("y:Q", title=y_title, format=".4f"),
-        alt.Tooltip("weight:Q", title=f"weight from '{query_token}'", format=".4f"),
+        alt.Tooltip("weight:Q", title="weight from the query", format=".4f"),
     ]
     hull = (
         alt.Chart(alt.Data(name="hull"))
@@ -730,11 +787,15 @@ def _geometry_template(
         alt.layer(hull, shafts, heads, labels, origin, diamonds, z_label)
         .add_params(*params)
         .properties(
-            title=f"The inputs as arrows from the origin, and z{qsup}",
+            title="The inputs as arrows from the origin, and the query's z",
             height=size,
         )
     )
-    return _sized(configure(chart).to_dict(), FIT)
+    description = (
+        "The inputs as arrows from the origin in a 2-d view, their convex hull, and the "
+        "query's context vector inside it; the text beside the chart gives its coordinates."
+    )
+    return _sized(configure(chart).to_dict(), FIT, description)
 
 
 def geometry_spec(
@@ -746,7 +807,6 @@ def geometry_spec(
     size: int = 440,
 ) -> dict:
     """Inputs as arrows from the origin, their convex hull, the query and its context vector."""
-    qsup = sup(query + 1)
     arrows = [
         {
             "token": t,
@@ -755,7 +815,7 @@ def geometry_spec(
             "x0": 0.0,
             "y0": 0.0,
             "weight": w,
-            "role": f"query x{qsup}" if j == query else "input x⁽ʲ⁾",
+            "role": QUERY_ROLE if j == query else INPUT_ROLE,
             # the arrowhead's rotation: Vega's angle is clockwise from "up"
             "angle": math.degrees(math.atan2(p[0], p[1])),
         }
@@ -767,7 +827,7 @@ def geometry_spec(
             "of": t,
             "x": p[0],
             "y": p[1],
-            "role": f"context z{qsup}" if j == query else "other context vectors",
+            "role": Z_ROLE if j == query else OTHER_Z_ROLE,
         }
         for j, (t, p) in enumerate(zip(tokens, proj.contexts, strict=True))
         if show_all or j == query
@@ -777,23 +837,23 @@ def geometry_spec(
     ys = [0.0, *(p[1] for p in proj.inputs), *(c["y"] for c in contexts)]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) * 1.2
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    spec = _geometry_template(
-        proj.x_title,
-        proj.y_title,
-        query,
-        tokens[query],
-        show_all,
-        size,
-        get_settings().projector,
-    )
+    spec = _geometry_template(proj.x_title, proj.y_title, show_all, size, get_settings().projector)
     data = {
         "hull": hull,
         "arrows": arrows,
         "contexts": contexts,
         "z_label": [c for c in contexts if c["of"] == tokens[query]],
-        "origin": [{"x": 0.0, "y": 0.0}],
+        "origin": [{"x": 0.0, "y": 0.0, "x_c": cx, "y_c": cy, "half": span / 2}],
     }
-    return _fill(spec, data, {"x_c": cx, "y_c": cy, "half": span / 2})
+    return _fill(spec, data)
+
+
+# ---- the code -----------------------------------------------------------------------
+
+
+def code_that_ran(shown: int) -> str:
+    """The core functions behind the first ``shown`` steps, one step after another."""
+    return "\n\n\n".join(sources(functions, heading) for heading, functions in STEP_SOURCES[:shown])
 
 
 # ---- reproduce this -------------------------------------------------------------------
