@@ -17,7 +17,7 @@ from attention.seq2seq import (
     train_both,
 )
 from ui import charts, rnn, state
-from ui.blocks import code_expander, markdown, page_intro, prose_text, show_table, small, sources
+from ui.blocks import code_section, markdown, page_intro, prose_text, show_table, small, sources
 from ui.inputs import InputError
 from ui.layout import page_setup, stepper
 
@@ -133,7 +133,7 @@ markdown(
     "attention: W_a, U_a and v_a score the encoder states, and the decoder GRU and the output "
     "layer get weights to read the context vector c_i.",
 )
-code_expander(
+code_section(
     "🐍 The code that ran, and the command line that does the same",
     sources([accuracy_by_length]),
     rnn.CLI_SNIPPET,
@@ -165,7 +165,7 @@ if shown >= 2:
     markdown("## 2 · Where the plain model loses it: digit by digit")
     position_section()
     markdown(prose_text("rnn/position"))
-    code_expander("🐍 The code that ran", sources([accuracy_by_position]))
+    code_section("🐍 The code that ran", sources([accuracy_by_position]))
 
 
 # ---- 3-5. One input: outputs, alignment, bottleneck -------------------------------------------
@@ -228,7 +228,7 @@ def attention_step(views: tuple[rnn.DecodingView, rnn.DecodingView]) -> None:
         rnn.vectors_chart([context], [f"c_{step}"], "Context vector c_i of the chosen step"),
         width="stretch",
     )
-    code_expander(
+    code_section(
         "🐍 The code that ran, and the same in a notebook",
         sources([bahdanau_attention, additive_attention_scores]),
         rnn.reproduce_snippet(pair, att.input_digits, step),
@@ -319,7 +319,7 @@ def sequence_sections() -> None:
         )
         columns = {"h_T": plain.bottleneck, **dict(zip(step_labels, att.context_vecs, strict=True))}
         show_table(rnn.vectors_frame(columns), ".3f", max_height=300)
-        code_expander("🐍 The code that ran: the encoder", sources([Seq2SeqGRU.encode]))
+        code_section("🐍 The code that ran: the encoder", sources([Seq2SeqGRU.encode]))
 
 
 if shown >= 3:
@@ -419,4 +419,4 @@ if shown >= 6:
         )  # fmt: skip
     with right:
         show_table(rnn.loss_frame(pair.rnn_losses, pair.attention_losses), ".4f")
-    code_expander("🐍 The code that ran: training", sources([train_both]))
+    code_section("🐍 The code that ran: training", sources([train_both]))

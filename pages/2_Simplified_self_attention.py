@@ -12,7 +12,7 @@ import streamlit as st
 
 from ui import charts
 from ui import simplified as glue
-from ui.blocks import code_expander, markdown, page_intro, prose_text, show_table, small
+from ui.blocks import code_section, markdown, page_intro, prose_text, show_table, small
 from ui.editor import EDITOR_HINT, d_in_box, embeddings_grid, query_picker, sentence_box
 from ui.layout import HIDDEN_ANSWER, hides_answers, page_setup, stepper
 from ui.state import LabSettings, get_settings, widget_key, write_url
@@ -291,7 +291,7 @@ def lesson(shown: int) -> None:
             prose_text("simplified/geometry"),
         )
         geometry(settings, v)
-    code_expander(
+    code_section(
         "🐍 The code that ran, and the same in a notebook",
         glue.code_that_ran(shown),
         glue.reproduce_snippet(settings.tokens, settings.inputs, settings.query, v),

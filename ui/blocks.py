@@ -4,7 +4,7 @@ Every element on a page costs the browser time on every rerun, even when it did 
 Streamlit re-renders the whole page each time a script run starts and ends. So
 
 * a heading, its prose and a caption-sized note are one ``st.markdown`` call (``markdown``);
-* the code of a section (its sources and a snippet) sits in one expander (``code_expander``);
+* the code of a section (its sources and a snippet) sits in one expander (``code_section``);
 * a table of numbers is plain HTML (``html_table``): an ``st.dataframe`` is an interactive
   grid that costs about 2 ms on every rerun even when unchanged, an HTML table next to nothing.
   Screen readers read it as a real table;
@@ -55,7 +55,7 @@ def sources(functions: Sequence[Callable], heading: str | None = None) -> str:
     return f"# ---- {heading} ----\n\n{text}" if heading else text
 
 
-def code_expander(
+def code_section(
     title: str, code: str, extra: str | None = None, extra_language: str = "python"
 ) -> None:
     """One expander: Python ``code`` (usually ``sources(...)``), then an optional snippet.
