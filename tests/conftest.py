@@ -136,4 +136,4 @@ def wait_for_rerun(tab, timeout: float = 30_000) -> None:
 def assert_no_exception(tab) -> None:
     """No Streamlit exception box anywhere on the page."""
     errors = tab.locator('[data-testid="stException"]')
-    assert errors.count() == 0, errors.first.inner_text()
+    assert errors.count() == 0, errors.first.text_content()

@@ -504,7 +504,8 @@ def test_page_runs_with_many_tokens() -> None:
 
 
 def _weights_line(page) -> str:
-    return page.get_by_text("Weights in use for").first.locator("xpath=..").inner_text()
+    # textContent: an off-screen block is not laid out (content-visibility), so no innerText
+    return page.get_by_text("Weights in use for").first.locator("xpath=..").text_content()
 
 
 @pytest.mark.browser
@@ -520,7 +521,7 @@ def test_scaling_toggle_in_chromium(server: str, page) -> None:
     wait_for_rerun(page)
     page.wait_for_function(
         "() => [...document.querySelectorAll('p')].some("
-        "p => p.innerText.includes('Weights in use for') && p.innerText.includes('(unscaled)'))",
+        "p => p.textContent.includes('Weights in use for') && p.textContent.includes('(unscaled)'))",
         timeout=30_000,
     )
     wait_for_app(page)

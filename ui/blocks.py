@@ -9,7 +9,7 @@ Streamlit re-renders the whole page each time a script run starts and ends. So
   grid that costs about 2 ms on every rerun even when unchanged, an HTML table next to nothing.
   Screen readers read it as a real table;
 * the page's first block (``page_intro``) brings a small stylesheet (``PAGE_CSS``): the
-  tables' look, and off-screen blocks that the browser may skip.
+  tables' look.
 """
 
 import html
@@ -74,9 +74,7 @@ def code_section(
 #:
 #: * tables look like Streamlit's own; a wide or long one scrolls inside its box. (Nothing is
 #:   sticky: a sticky cell is a layer of its own, which the browser recomposes on every frame.)
-#: * ``content-visibility: auto`` lets the browser skip style, layout and paint of the page's
-#:   blocks while they are off screen (~5-8 ms less per rerun on a long page, measured on both
-#:   pages that use it). A block not yet seen counts as 300 px high until it is drawn.
+#: (Off-screen blocks are skipped on every page: see ``ui.layout.SKIP_OFFSCREEN_CSS``.)
 PAGE_CSS = """<style>
 .lab-table {overflow: auto; max-width: 100%; border: 1px solid rgba(49, 51, 63, 0.1);
   border-radius: 0.5rem;}
@@ -91,9 +89,6 @@ PAGE_CSS = """<style>
   text-align: left; color: rgba(49, 51, 63, 0.75);}
 .lab-table thead th:first-child {text-align: left;}
 .lab-table.projector table {font-size: 1.3rem;}
-[data-testid="stMain"] [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"],
-[data-testid="stMain"] [data-testid="stVerticalBlock"] > [data-testid="stLayoutWrapper"] {
-  content-visibility: auto; contain-intrinsic-block-size: auto 300px;}
 </style>"""
 
 

@@ -94,6 +94,18 @@ PROJECTOR_CSS = """<style>
 </style>"""
 
 
+# ``content-visibility: auto`` lets the browser skip style, layout and paint of the main area's
+# blocks while they are off screen (~5-8 ms less per rerun on a long page, measured). A block
+# not yet seen counts as 300 px high until it is drawn. It names Streamlit's own test ids: after
+# an upgrade that renames them, it would simply do nothing. Sent once per page, in the
+# sidebar's first block, which never changes.
+SKIP_OFFSCREEN_CSS = """<style>
+[data-testid="stMain"] [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"],
+[data-testid="stMain"] [data-testid="stVerticalBlock"] > [data-testid="stLayoutWrapper"] {
+  content-visibility: auto; contain-intrinsic-block-size: auto 300px;}
+</style>"""
+
+
 def page_setup(title: str, page_id: str) -> state.LabSettings:
     """Call first on every page: config, sidebar, URL state. Returns the shared settings."""
     st.set_page_config(page_title=f"{title} · Attention Lab", page_icon="🔍", layout="wide")
@@ -136,8 +148,9 @@ def page_link(page: Page, label: str) -> None:
 def _sidebar(page_id: str) -> None:
     with st.sidebar:
         st.markdown(
-            "### 🔍 Attention Lab\n"
-            ":small[:gray[Chapter 3 of *Build a Large Language Model (From Scratch)*, to touch.]]"
+            f"{SKIP_OFFSCREEN_CSS}\n\n### 🔍 Attention Lab\n"
+            ":small[:gray[Chapter 3 of *Build a Large Language Model (From Scratch)*, to touch.]]",
+            unsafe_allow_html=True,
         )
         page_link(HOME, HOME.label)
         for page in PAGES:
