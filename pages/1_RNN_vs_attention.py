@@ -17,9 +17,9 @@ from attention.seq2seq import (
     train_both,
 )
 from ui import charts, rnn, state
-from ui.blocks import code_section, markdown, page_intro, prose_text, show_table, small, sources
+from ui.blocks import code_section, markdown, page_intro, show_table, small
 from ui.inputs import InputError
-from ui.layout import page_setup, stepper
+from ui.layout import page_setup, prose_text, sources, stepper
 
 PAGE = rnn.PAGE
 STEPS = (

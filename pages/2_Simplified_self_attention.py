@@ -12,9 +12,9 @@ import streamlit as st
 
 from ui import charts
 from ui import simplified as glue
-from ui.blocks import code_section, markdown, page_intro, prose_text, show_table, small
+from ui.blocks import code_section, markdown, page_intro, show_table, small
 from ui.editor import EDITOR_HINT, d_in_box, embeddings_grid, query_picker, sentence_box
-from ui.layout import HIDDEN_ANSWER, hides_answers, page_setup, stepper
+from ui.layout import HIDDEN_ANSWER, hides_answers, page_setup, prose_text, stepper
 from ui.state import LabSettings, get_settings, widget_key, write_url
 
 PAGE = "simplified"

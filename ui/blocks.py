@@ -14,20 +14,13 @@ Streamlit re-renders the whole page each time a script run starts and ends. So
 
 import html
 import math
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from ui.layout import CONTENT, source_of
 from ui.state import get_settings
-
-
-def prose_text(name: str) -> str:
-    """The lesson text ``content/<name>.md``, to merge with a heading into one block."""
-    return (CONTENT / f"{name}.md").read_text(encoding="utf-8").strip()
 
 
 def small(text: str) -> str:
@@ -47,12 +40,6 @@ def page_intro(*parts: str) -> None:
     would make the browser restyle the whole page whenever a table changes.
     """
     st.markdown("\n\n".join([PAGE_CSS, *parts]), unsafe_allow_html=True)
-
-
-def sources(functions: Sequence[Callable], heading: str | None = None) -> str:
-    """The source of ``functions`` (what ran), under a ``# ---- heading ----`` comment if given."""
-    text = "\n\n".join(source_of(f) for f in functions)
-    return f"# ---- {heading} ----\n\n{text}" if heading else text
 
 
 def code_section(

@@ -32,6 +32,7 @@ SEQUENTIAL = "viridis"
 DIVERGING = "blueorange"
 MAX_CELLS_WITH_TEXT = 400
 DATASET = "cells"
+OUTLINE = "outline"  # the dataset of the outlined row's cells
 
 
 def font_sizes() -> dict[str, int]:
@@ -120,10 +121,14 @@ def heatmap(
     spec = json.loads(
         _heatmap_template(
             tuple(row_labels), tuple(col_labels), title, x_title, y_title, value_title,
-            diverging, highlight_row, fmt, len(flat) <= MAX_CELLS_WITH_TEXT, get_settings().projector,
+            diverging, highlight_row is not None, fmt, len(flat) <= MAX_CELLS_WITH_TEXT,
+            get_settings().projector,
         )
     )  # fmt: skip
     spec["datasets"] = {DATASET: arrow_bytes(cells)}
+    if highlight_row is not None:  # the outlined row is data too: another row, same spec
+        outline = {"row_token": [row_labels[highlight_row]] * n_cols, "col_token": list(col_labels)}
+        spec["datasets"][OUTLINE] = arrow_bytes(pa.table(outline))
     return spec
 
 
@@ -145,7 +150,7 @@ def _heatmap_template(
     y_title: str,
     value_title: str,
     diverging: bool,
-    highlight_row: int | None,
+    outlined: bool,
     fmt: str,
     with_text: bool,
     projector: bool,
@@ -199,11 +204,9 @@ def _heatmap_template(
             tooltip=tooltip,
         )
         layers.append(text)
-    if highlight_row is not None:
-        outline = base.mark_rect(fill=None, stroke="#d62728", strokeWidth=3).transform_filter(
-            alt.datum.row == highlight_row
-        )
-        layers.append(outline)
+    if outlined:  # which row: the OUTLINE dataset says (see heatmap)
+        outline = alt.Chart(alt.NamedData(OUTLINE)).encode(x=x, y=y)
+        layers.append(outline.mark_rect(fill=None, stroke="#d62728", strokeWidth=3))
     first = f"length(data('{DATASET}')) ? data('{DATASET}')[0]"
     chart = (
         alt.layer(*layers)

@@ -7,7 +7,7 @@ page is added in one place.
 import functools
 import gc
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,21 +234,31 @@ def hides_answers(page_id: str, steps: tuple[str, ...]) -> bool:
 HIDDEN_ANSWER = "🙈 *The result and the book's numbers appear with the last step.*"
 
 
+def prose_text(name: str) -> str:
+    """The lesson text ``content/<name>.md`` (prose lives in markdown, not code)."""
+    return (CONTENT / f"{name}.md").read_text(encoding="utf-8").strip()
+
+
 def prose(name: str, before: str = "", after: str = "") -> None:
-    """Render a lesson text from ``content/<name>.md`` (prose lives in markdown, not code).
+    """Render a lesson text from ``content/<name>.md``.
 
     ``before`` and ``after`` are live lines shown with it, in the same element: every element
     on a page costs the browser time on each rerun, so a step's text is one element.
     """
-    text = (CONTENT / f"{name}.md").read_text(encoding="utf-8")
-    st.markdown("\n\n".join(part for part in (before, text, after) if part))
+    st.markdown("\n\n".join(part for part in (before, prose_text(name), after) if part))
 
 
 def show_source(
     *functions: Callable, title: str = "The code that ran", key: str | None = None
 ) -> None:
     """The core functions behind a step, as source: what the student sees is what ran."""
-    code_expander(f"🐍 {title}", lambda: "\n\n".join(source_of(f) for f in functions), key)
+    code_expander(f"🐍 {title}", lambda: sources(functions), key)
+
+
+def sources(functions: Sequence[Callable], heading: str | None = None) -> str:
+    """The source of ``functions`` (what ran), under a ``# ---- heading ----`` comment if given."""
+    text = "\n\n".join(source_of(f) for f in functions)
+    return f"# ---- {heading} ----\n\n{text}" if heading else text
 
 
 def code_expander(label: str, code: Callable[[], str], key: str | None = None) -> None:

@@ -46,7 +46,6 @@ from attention.seq2seq import (
 )
 from ui import charts, compute  # compute: torch runs on one thread, process-wide
 from ui.inputs import InputError
-from ui.outline import outline_row
 from ui.state import get_settings
 
 PAGE = "rnn"
@@ -671,21 +670,20 @@ def _step_template(projector: bool) -> str:
 def alignment_chart(attention: DecodingView, step: int) -> dict:
     """The alignment matrix (decoder step x input position), decoder step ``step`` outlined.
 
-    The outline comes as data (``ui.outline``): moving the step slider updates the chart.
+    The outline comes as data (``charts.heatmap``): moving the step slider updates the chart.
     """
-    outputs, inputs = output_labels(attention.output_digits), input_labels(attention.input_digits)
-    spec = charts.heatmap(
+    return charts.heatmap(
         attention.alignment,
-        outputs,
-        inputs,
+        output_labels(attention.output_digits),
+        input_labels(attention.input_digits),
         title="Alignment matrix: attention weights α_ij",
         x_title="input position j = digit",
         y_title="decoder step i = digit written",
         value_title="weight α_ij",
         domain=(0.0, 1.0),
         fmt=".1f",
+        highlight_row=step - 1,
     )
-    return outline_row(spec, outputs[step - 1], inputs)
 
 
 def step_chart(attention: DecodingView, step: int) -> dict:

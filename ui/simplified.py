@@ -25,11 +25,10 @@ from attention.simplified import (
     simplified_self_attention,
 )
 from ui import charts
-from ui.blocks import sources
 from ui.charts import configure
 from ui.compute import CACHE, tensor
 from ui.inputs import Matrix
-from ui.outline import outline_row
+from ui.layout import sources
 from ui.state import LabSettings, get_settings, widget_key
 
 Vector = tuple[float, ...]
@@ -552,9 +551,9 @@ def query_heatmap(
 ) -> dict:
     """``charts.heatmap`` of a matrix with one row per query token, the query's row outlined.
 
-    The outline comes as data (``ui.outline``): picking another query updates the chart.
+    The outline comes as data (``charts.heatmap``): picking another query updates the chart.
     """
-    spec = charts.heatmap(
+    return charts.heatmap(
         matrix,
         tokens,
         columns,
@@ -564,8 +563,8 @@ def query_heatmap(
         value_title=value_title,
         diverging=has_negative(matrix),
         domain=domain,
+        highlight_row=query,
     )
-    return outline_row(spec, tokens[query], columns)
 
 
 # ---- geometry -----------------------------------------------------------------------
