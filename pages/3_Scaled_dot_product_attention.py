@@ -2,18 +2,23 @@
 
 Options from section 3.5: the causal mask and dropout. Layout only: the numbers come from the
 cached core (ui.compute) through ui.scaled, which also holds this page's callbacks.
+
+Built for speed in the browser, which re-renders every element of a page on each rerun: a
+step's heading, badge and prose are one markdown block, the number tables are plain HTML
+(``ui.blocks``), and the √d_k switch reruns only the keyed fragments that depend on it.
 """
 
 import streamlit as st
 
 from ui import charts, state
 from ui import scaled as glue
+from ui.blocks import html_tables_row, markdown, page_intro, show_table, small
 from ui.editor import embeddings_editor, query_picker
 from ui.layout import (
     HIDDEN_ANSWER,
     hides_answers,
     page_setup,
-    prose,
+    prose_text,
     show_snippet,
     show_source,
     stepper,
@@ -35,13 +40,16 @@ ATTN_BADGE = ":orange-badge[attention weights · computed per input]"
 settings = page_setup("Scaled dot-product attention", PAGE)
 for note in glue.read_options_from_url():
     st.warning(f"A setting in the link was not used. {note}", icon="🔗")
-st.title("🔷 Scaled dot-product attention")
-st.caption(
-    "Section 3.4 of *Build a Large Language Model (From Scratch)*, with the causal mask and "
-    "dropout of 3.5 as options · tokens, embeddings, seeds, d_out and scaling are shared with "
-    "the other pages"
+page_intro(
+    "# 🔷 Scaled dot-product attention",
+    small(
+        "Section 3.4 of *Build a Large Language Model (From Scratch)*, with the causal mask and "
+        "dropout of 3.5 as options · tokens, embeddings, seeds, d_out and scaling are shared "
+        "with the other pages"
+    ),
+    prose_text("scaled/intro"),
+    "## Your controls",
 )
-prose("scaled/intro")
 
 
 def heatmap(values: list, rows: list[str], cols: list[str], **options: object) -> None:
@@ -51,8 +59,8 @@ def heatmap(values: list, rows: list[str], cols: list[str], **options: object) -
 def table(
     values: list, rows: list[str], cols: list[str], mark: int | None = None, corner: str = "token"
 ) -> None:
-    """The exact numbers beside a chart (the query's row marked ▶)."""
-    st.table(glue.arrow_table(values, rows, cols, mark, corner), hide_index=True)
+    """The exact numbers beside a chart (the query's row marked ▶), as a light HTML table."""
+    show_table(glue.arrow_table(values, rows, cols, mark, corner))
 
 
 def heatmap_and_table(values: list, rows: list[str], cols: list[str], **options: object) -> None:
@@ -64,7 +72,6 @@ def heatmap_and_table(values: list, rows: list[str], cols: list[str], **options:
 
 
 # ---- the controls -----------------------------------------------------------------------
-st.header("Your controls")
 inputs_col, params_col = st.columns([1, 1], gap="large")
 with inputs_col:
     st.markdown(
@@ -194,7 +201,7 @@ elif settings.is_book_state:
         "the book's way (scaled, no mask, no dropout).",
         icon="📖",
     )
-    st.table(glue.book_frame(settings), hide_index=True)
+    show_table(glue.book_frame(settings))
 else:
     st.info(
         "Not the book's example: "
@@ -203,8 +210,7 @@ else:
         icon="📖",
     )
 
-st.header("What changed? Two kinds of weights")
-prose("scaled/two_kinds")
+markdown("## What changed? Two kinds of weights", prose_text("scaled/two_kinds"))
 
 # The √d_k switch (step 5) reruns only what depends on it: these keyed fragments, in this
 # order (they run first to last; the cards track the change that the others then read).
@@ -241,20 +247,32 @@ def what_changed() -> None:
             f"#### 🎯 Attention weights\n{ATTN_BADGE}\n\n{summary.attention}\n\n"
             f":small[:gray[α: ({n}, {n}), one row per query token, recomputed on every run.]]"
         )
-    st.markdown(f"**Your last change:** {summary.cause}")
-    st.table(glue.rules_frame(change), hide_index=True)
+    markdown(f"**Your last change:** {summary.cause}", glue.rules_markdown(change))
     if summary.toast and change.cause != "options":  # the √d_k switch says it beside itself
         st.toast(summary.toast, icon="🔎")
 
 
 @st.fragment(key="scaled.params_badge")
 def params_badge() -> None:
-    st.markdown(f"{PARAMS_BADGE} {glue.change_summary(glue.last_change()).params_short}")
+    """Step 1's heading, its badge (did your last change touch the parameters?) and prose."""
+    settings = get_settings()
+    d_in, d_out = settings.d_in, settings.d_out
+    markdown(
+        f"## 1 · Weight parameters: W_query, W_key, W_value, each ({d_in}, {d_out})",
+        f"{PARAMS_BADGE} {glue.change_summary(glue.last_change()).params_short}",
+        prose_text("scaled/weights"),
+    )
 
 
 @st.fragment(key="scaled.attn_badge")
 def attention_badge() -> None:
-    st.markdown(f"{ATTN_BADGE} {glue.change_summary(glue.last_change()).attention_short}")
+    """Step 5's heading, its badge (did your last change touch the weights?) and prose."""
+    n = len(get_settings().tokens)
+    markdown(
+        f"## 5 · Attention weights α = softmax(…, dim=-1): ({n}, {n}), each row sums to 1",
+        f"{ATTN_BADGE} {glue.change_summary(glue.last_change()).attention_short}",
+        prose_text("scaled/softmax"),
+    )
 
 
 what_changed()
@@ -262,12 +280,9 @@ shown = stepper(PAGE, STEPS)
 
 # ---- step 1: weight parameters ----------------------------------------------------------
 if shown >= 1:
-    st.header(f"1 · Weight parameters: W_query, W_key, W_value, each ({d_in}, {d_out})")
     params_badge()
-    prose("scaled/weights")
     input_dims = [f"x{i + 1}" for i in range(d_in)]
     signature = glue.editor_signature(settings)
-    edited = dict(settings.weight_edits)
     for name, col in zip(glue.NAMES, st.columns(3, gap="medium"), strict=True):
         with col:
             heatmap(
@@ -294,32 +309,41 @@ if shown >= 1:
             error = glue.weight_error(name, settings)
             if error:
                 st.error(f"{error} {name} keeps its last valid values.", icon="✏️")
-            st.caption(glue.matrix_origin(settings, name, name in edited))
+    st.caption(glue.matrices_origin(settings))
 
 # ---- step 2: queries, keys, values ------------------------------------------------------
 if shown >= 2:
-    st.header(f"2 · Queries, keys, values: ({n}, {d_in}) @ ({d_in}, {d_out}) → ({n}, {d_out})")
-    prose("scaled/qkv")
-    for label, values, col in zip(
-        ("queries = inputs @ W_query", "keys = inputs @ W_key", "values = inputs @ W_value"),
-        (view.queries, view.keys, view.values),
-        st.columns(3, gap="medium"),
-        strict=True,
-    ):
-        with col:
-            st.markdown(f"**`{label}`** · shape ({n}, {d_out})")
-            table(values, tokens, dim_cols, q)
-    st.markdown(
+    markdown(
+        f"## 2 · Queries, keys, values: ({n}, {d_in}) @ ({d_in}, {d_out}) → ({n}, {d_out})",
+        prose_text("scaled/qkv"),
         f"The query of *{qname}*: `query_{q + 1} = inputs[{q}] @ W_query` = "
-        f"`{glue.fmt_vector(view.queries[q])}`"
+        f"`{glue.fmt_vector(view.queries[q])}`",
+    )
+    st.html(
+        html_tables_row(
+            [
+                (
+                    f"<strong><code>{name} = inputs @ {weight}</code></strong> · "
+                    f"shape ({n}, {d_out})",
+                    glue.arrow_table(values, tokens, dim_cols, q),
+                )
+                for name, weight, values in (
+                    ("queries", "W_query", view.queries),
+                    ("keys", "W_key", view.keys),
+                    ("values", "W_value", view.values),
+                )
+            ]
+        )
     )
 
 # ---- step 3: attention scores -----------------------------------------------------------
 if shown >= 3:
-    st.header(
-        f"3 · Attention scores ω = queries @ keys.T: ({n}, {d_out}) @ ({d_out}, {n}) → ({n}, {n})"
+    markdown(
+        f"## 3 · Attention scores ω = queries @ keys.T: ({n}, {d_out}) @ ({d_out}, {n}) → "
+        f"({n}, {n})",
+        prose_text("scaled/scores"),
+        glue.dot_product_text(view, q, qname),
     )
-    prose("scaled/scores", after=glue.dot_product_text(view, q, qname))
     heatmap_and_table(
         view.attn_scores,
         tokens,
@@ -334,10 +358,10 @@ if shown >= 3:
 
 # ---- step 4: scale by sqrt(d_k), and the causal mask ------------------------------------
 if shown >= 4:
-    st.header(f"4 · Scale by √d_k = √{d_k}: the shape stays ({n}, {n})")
-    prose(
-        "scaled/scale",
-        after=f"`d_k = keys.shape[-1] = {d_k}`, so every score is divided by "
+    markdown(
+        f"## 4 · Scale by √d_k = √{d_k}: the shape stays ({n}, {n})",
+        prose_text("scaled/scale"),
+        f"`d_k = keys.shape[-1] = {d_k}`, so every score is divided by "
         f"√{d_k} = **{d_k**0.5:.4f}**. (The switch at step 5 decides whether softmax gets "
         "these scaled scores or the raw ones of step 3.)",
     )
@@ -353,7 +377,7 @@ if shown >= 4:
         highlight_row=q,
     )
     if view.mask is not None:
-        prose("scaled/mask")
+        markdown(prose_text("scaled/mask"))
         mask_col, masked_col = st.columns([1, 1], gap="medium")
         with mask_col:
             heatmap(
@@ -368,17 +392,21 @@ if shown >= 4:
                 fmt=".0f",
             )
         with masked_col:
-            st.markdown(
-                "**Masked scaled scores**: `scaled.masked_fill(mask.bool(), -torch.inf)` "
-                f"· shape ({n}, {n})"
+            st.html(
+                html_tables_row(
+                    [
+                        (
+                            "<strong>Masked scaled scores</strong>: <code>scaled.masked_fill("
+                            f"mask.bool(), -torch.inf)</code> · shape ({n}, {n})",
+                            glue.arrow_table(view.masked_scores, tokens, tokens, q),
+                        )
+                    ]
+                )
             )
-            table(view.masked_scores, tokens, tokens, q)
 
 # ---- step 5: attention weights, scaled and unscaled side by side ------------------------
 if shown >= 5:
-    st.header(f"5 · Attention weights α = softmax(…, dim=-1): ({n}, {n}), each row sums to 1")
     attention_badge()
-    prose("scaled/softmax")
     # one colour scale for both, from 0 to the largest weight: the contrast shows the peaks
     top = max(max(map(max, view.attn_weights_scaled)), max(map(max, view.attn_weights_unscaled)))
     scaled_col, unscaled_col = st.columns(2, gap="medium")
@@ -430,9 +458,9 @@ def weights_in_use(shown: int) -> None:
             comparison += f"\n\n🔎 **Your last change:** {glue.change_summary(change).toast}."
         switch.markdown(comparison)
         if view.dropout_mask is not None:
-            prose(
-                "scaled/dropout",
-                after=f"**p = {options.dropout:g}**: dropped weights are 0, the kept ones are "
+            markdown(
+                prose_text("scaled/dropout"),
+                f"**p = {options.dropout:g}**: dropped weights are 0, the kept ones are "
                 f"multiplied by 1 / (1 - p) = **{1 / (1 - options.dropout):.3g}**.",
             )
             heatmap_and_table(
@@ -447,7 +475,6 @@ def weights_in_use(shown: int) -> None:
             )
     if shown >= 6:
         context_vectors(view, settings, n, q)
-    st.header("The code")
     show_snippet(
         lambda: glue.reproduce_snippet(settings, options),
         key=state.widget_key(PAGE, "snippet"),  # built and sent only while open
@@ -458,12 +485,11 @@ def context_vectors(view: glue.View, settings: state.LabSettings, n: int, q: int
     """Step 6: z = weights @ values, one row per token."""
     weights_name = "dropped_weights" if view.dropout_mask is not None else "attn_weights"
     d_out = settings.d_out
-    st.header(
-        f"6 · Context vectors z = {weights_name} @ values: ({n}, {n}) @ ({n}, {d_out}) → ({n}, {d_out})"
-    )
-    prose(
-        "scaled/context",
-        after=f"Context vector of *{settings.query_token}*: `context_vec_{q + 1}` = "
+    markdown(
+        f"## 6 · Context vectors z = {weights_name} @ values: ({n}, {n}) @ ({n}, {d_out}) → "
+        f"({n}, {d_out})",
+        prose_text("scaled/context"),
+        f"Context vector of *{settings.query_token}*: `context_vec_{q + 1}` = "
         f"`{glue.fmt_vector(view.context_vecs[q])}`",
     )
     heatmap_and_table(

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from attention.data import BOOK_INPUTS_LIST, BOOK_PRINTED
 from tests.conftest import ROOT, assert_no_exception, run_page, wait_for_app, wait_for_rerun
+from tests.tables import page_tables
 from ui import compute
 from ui import scaled as glue
 from ui.inputs import InputError
@@ -38,7 +39,7 @@ def code(at: AppTest, which: str) -> str:
 
 def number_tables(at: AppTest) -> list:
     """The matrices shown as tables, in page order (first column: the row's token)."""
-    return [t.value for t in at.table if t.value.columns[0] == "token"]
+    return [t for t in page_tables(at) if t.columns[0].lstrip("▶ ") == "token"]
 
 
 def matrix(frame) -> list[list[float]]:
@@ -114,7 +115,7 @@ def assert_shows(at: AppTest, trace, **flags) -> None:
 def test_defaults_match_the_book() -> None:
     at = run_page(PAGE)
     assert "Matches the book" in at.success[0].value
-    book = at.table[0].value
+    book = next(t for t in page_tables(at) if "match" in t.columns)
     assert list(book["match"]) == ["✔"] * 5
     assert "[0.3061, 0.8210]" in list(book["this lab computes"])
     assert list(book["the book prints"])[-1] == glue.fmt_vector(
@@ -128,7 +129,7 @@ def test_defaults_match_the_book() -> None:
 def test_book_badge_stays_with_page_options_but_not_with_new_inputs() -> None:
     at = run_page(PAGE, **{"scaled.causal": True})
     assert "the book's way" in at.success[0].value  # our side computed as the book does
-    assert list(at.table[0].value["match"]) == ["✔"] * 5
+    assert list(next(t for t in page_tables(at) if "match" in t.columns)["match"]) == ["✔"] * 5
     at = run_page(PAGE, inputs=NEW_INPUTS, tokens=NEW_TOKENS)
     assert not at.success
     assert "embeddings differ" in at.info[0].value
@@ -311,8 +312,7 @@ def test_new_embeddings_change_attention_weights_not_weight_parameters() -> None
     assert ":gray-badge[unchanged ✔] by your last change" in cards
     assert ":orange-badge[changed] Δ max" in cards
     assert "you changed the token embeddings" in cards
-    rules = next(t.value for t in at.table if t.value.columns[0] == "when you…")
-    assert rules.iloc[0, 0].startswith("👉")
+    assert "| 👉 **edit the embeddings" in text(at)  # the rules table lights up its row
 
 
 def test_seed_change_lights_up_the_parameters_card() -> None:
@@ -321,8 +321,7 @@ def test_seed_change_lights_up_the_parameters_card() -> None:
     cards = text(at)
     assert ":blue-badge[changed]" in cards and "W_query: Δ max" in cards
     assert "seed 123 → 8" in cards
-    rules = next(t.value for t in at.table if t.value.columns[0] == "when you…")
-    assert rules.iloc[2, 0].startswith("👉") and not rules.iloc[0, 0].startswith("👉")
+    assert "| 👉 **change the seed" in text(at) and "| 👉 **edit the embeddings" not in text(at)
     at.run()  # a rerun that changes nothing keeps showing the last change
     assert "seed 123 → 8" in text(at)
 
@@ -367,8 +366,9 @@ def test_scaling_toggle_changes_the_weights_in_use() -> None:
     assert at.session_state["lab.scaled"] is False
     # the switch reran only its parts: the cards, the two badges and step 5-6 (and the rest of
     # the page stays as it was in the browser; AppTest keeps only what the rerun drew)
-    headers = [h.value[:8] for h in at.header]
-    assert headers == ["6 · Cont", "The code"] and len(number_tables(at)) == 1  # step 6's table
+    headers = [line[:11] for line in text(at).splitlines() if line.startswith("## ")]
+    assert headers == ["## 1 · Weig", "## 5 · Atte", "## 6 · Cont"]  # badges, then steps 5-6
+    assert len(number_tables(at)) == 1  # step 6's table
     assert "you changed scaling" in text(at)  # the cards at the top follow the switch
     assert text(at).count(":gray-badge[unchanged ✔]") == 1  # the parameters' card
     assert "weight parameters · learned] · unchanged by your last change ✔" in text(at)
@@ -476,11 +476,9 @@ def test_code_that_ran_is_the_core() -> None:
 
 def test_reveal_shows_one_step_at_a_time() -> None:
     at = run_page(PAGE, reveal=True)
-    headers = [h.value for h in at.header]
-    assert any(h.startswith("1 · Weight parameters") for h in headers)
-    assert not any(h.startswith("2 · ") for h in headers)
+    assert "## 1 · Weight parameters" in text(at) and "## 2 · " not in text(at)
     at.button(key="w.scaled.next").click().run()
-    assert any(h.startswith("2 · Queries") for h in (h.value for h in at.header))
+    assert "## 2 · Queries" in text(at) and "## 3 · " not in text(at)
 
 
 def test_sidebar_reset_and_projector() -> None:

@@ -14,6 +14,7 @@ Streamlit re-renders the whole page each time a script run starts and ends. So
 
 import html
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -76,6 +77,10 @@ PAGE_CSS = """<style>
   text-align: left; color: rgba(49, 51, 63, 0.75);}
 .lab-table thead th:first-child {text-align: left;}
 .lab-table.projector table {font-size: 1.3rem;}
+.lab-row {display: flex; flex-wrap: wrap; gap: 1rem;}
+.lab-row figure {flex: 1 1 12rem; min-width: 0; margin: 0;}
+.lab-row figcaption {margin-bottom: 0.4rem;}
+.lab-row.projector figcaption {font-size: 1.3rem;}
 </style>"""
 
 
@@ -123,6 +128,20 @@ def html_table(
         f'<div class="{kind}"{box}><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
     )
+
+
+def html_tables_row(tables: Sequence[tuple[str, pa.Table | pd.DataFrame]], fmt: str = ".4f") -> str:
+    """Several captioned tables side by side (they wrap on a narrow screen), as one HTML block.
+
+    Each item is ``(caption, table)``; the caption is HTML (escape any text you pass in).
+    One element instead of a row of columns holding a caption and a table each.
+    """
+    figures = "".join(
+        f"<figure><figcaption>{caption}</figcaption>{html_table(table, fmt)}</figure>"
+        for caption, table in tables
+    )
+    kind = "lab-row projector" if get_settings().projector else "lab-row"
+    return f'<div class="{kind}">{figures}</div>'
 
 
 def show_table(

@@ -898,18 +898,25 @@ def change_summary(change: Change | None) -> ChangeSummary:
     )
 
 
-def rules_frame(change: Change | None) -> pd.DataFrame:
-    """'What changes when', with the row of the last change lit up."""
-    rows = []
+def matrices_origin(settings: state.LabSettings) -> str:
+    """Where W_query, W_key and W_value come from, one sentence each, as one line."""
+    edited = {name for name, _ in settings.weight_edits}
+    return " · ".join(matrix_origin(settings, name, name in edited) for name in NAMES)
+
+
+def rules_markdown(change: Change | None) -> str:
+    """'What changes when' as a markdown table, the row of the last change lit up.
+
+    Markdown, not ``st.table``: it joins the line above it in one element (cheaper to draw).
+    """
+    lines = [
+        "| when you… | weight parameters | attention weights |",
+        "| :-- | :-- | :-- |",
+    ]
     for cause, (what, params, attn) in WHAT_CHANGES_WHEN.items():
         if change is not None and cause == change.cause:
-            rows.append(
-                {
-                    "when you…": f"👉 **{what}**",
-                    "weight parameters": f":blue-background[**{params}**]",
-                    "attention weights": f":orange-background[**{attn}**]",
-                }
-            )
-        else:
-            rows.append({"when you…": what, "weight parameters": params, "attention weights": attn})
-    return pd.DataFrame(rows)
+            what = f"👉 **{what}**"
+            params = f":blue-background[**{params}**]"
+            attn = f":orange-background[**{attn}**]"
+        lines.append(f"| {what} | {params} | {attn} |")
+    return "\n".join(lines)
