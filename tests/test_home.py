@@ -20,10 +20,25 @@ def test_home_follows_the_shared_settings() -> None:
     assert "query *Your*" in " ".join(m.value for m in at.markdown)
 
 
-def test_projector_toggle_is_shared() -> None:
+def test_projector_toggle_is_shared_and_in_the_link() -> None:
     at = run_page("app.py")
     at.sidebar.toggle(key="w.home.projector").set_value(True).run()
     assert at.session_state["lab.projector"] is True
+    assert at.query_params["projector"] == "1"  # an instructor's link opens on the projector
+    at.sidebar.toggle(key="w.home.projector").set_value(False).run()
+    assert "projector" not in at.query_params
+
+
+def test_a_projector_link_opens_in_projector_mode() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["projector"] = "1"
+    at.run()
+    assert at.session_state["lab.projector"] is True
+    assert at.sidebar.toggle(key="w.home.projector").value is True
 
 
 def test_reset_restores_the_book() -> None:

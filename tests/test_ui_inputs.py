@@ -124,6 +124,7 @@ def test_settings_round_trip_through_the_url() -> None:
         d_out=4,
         scaled=False,
         query=0,
+        projector=True,
     )
     result = from_query_params(to_query_params(settings))
     assert result.errors == ()
@@ -139,6 +140,7 @@ def test_settings_round_trip_through_the_url() -> None:
         ({"d_out": "0"}, "d_out"),
         ({"d_out": "1e9"}, "d_out"),
         ({"scaled": "maybe"}, "scaled"),
+        ({"projector": "big"}, "projector"),
         ({"query": "99"}, "query"),
         ({"x": "1,2;3"}, "x"),
         ({"x": "1,inf;3,4"}, "x"),

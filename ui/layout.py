@@ -181,7 +181,8 @@ def _sidebar(page_id: str) -> None:
         )
         st.caption(
             "🔗 **Share:** the address bar always holds this state (tokens, embeddings, seeds, "
-            "d_out, scaling; the mask and dropout of the scaled page; the why-scale controls). "
+            "d_out, scaling, projector mode; the mask and dropout of the scaled page; the "
+            "why-scale controls). "
             "Copy it to share exactly what you see."
         )
 

@@ -157,7 +157,7 @@ def init_widget(page: str, name: str, value: Any) -> str:
 
 # ---- the URL: share exactly what is on screen -------------------------------------------
 
-_URL_KEYS = ("tokens", "x", "seed", "d_out", "scaled", "query")
+_URL_KEYS = ("tokens", "x", "seed", "d_out", "scaled", "query", "projector")
 
 
 def to_query_params(settings: LabSettings) -> dict[str, str]:
@@ -180,6 +180,8 @@ def to_query_params(settings: LabSettings) -> dict[str, str]:
         params["scaled"] = "1" if settings.scaled else "0"
     if settings.query != DEFAULTS.query:
         params["query"] = str(settings.query)
+    if settings.projector:  # an instructor's link opens ready for the projector
+        params["projector"] = "1"
     return params
 
 
@@ -221,6 +223,7 @@ def from_query_params(params: dict[str, str]) -> UrlResult:
     attempt("scaled", lambda v: changes.update(scaled=parse_flag(v, "scaled")))
     num_tokens = len(changes.get("tokens", DEFAULTS.tokens))
     attempt("query", lambda v: changes.update(query=parse_int(v, "query", 0, num_tokens - 1)))
+    attempt("projector", lambda v: changes.update(projector=parse_flag(v, "projector")))
     return UrlResult(changes, tuple(errors))
 
 
