@@ -89,3 +89,35 @@ def test_reveal_mode_keeps_the_answers_for_the_last_step(path: str, steps: int) 
     for _ in range(steps - 1):
         at.button(key=f"w.{page_id}.next").click().run()
     assert any("Matches the book" in s.value for s in at.success)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "url_path",
+    [
+        "?projector=1",
+        "RNN_vs_attention?projector=1",
+        "Simplified_self_attention?projector=1",
+        "Scaled_dot_product_attention?projector=1&causal=1",
+        "Why_scale?projector=1",
+        "Causal_and_multi_head?projector=1",
+    ],
+)
+def test_projector_charts_are_never_cut_off_in_chromium(server: str, page, url_path: str) -> None:
+    """At 1280x800 with the sidebar open, a big chart that does not fit beside another one
+    goes on its own row (projector CSS), instead of losing its last columns."""
+    page.goto(f"{server}/{url_path}")
+    wait_for_app(page)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.first.wait_for(timeout=20_000)  # chart code loads after the page
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)  # drawn once on screen
+        canvas, room = chart.evaluate(
+            """e => [e.querySelector('canvas, svg').getBoundingClientRect().width,
+                     e.closest('[data-testid=stColumn], [data-testid=stVerticalBlock]')
+                      .getBoundingClientRect().width]"""
+        )
+        assert 0 < canvas <= room + 1, (i, canvas, room)
+    assert_no_exception(page)

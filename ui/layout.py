@@ -82,7 +82,10 @@ PAGES: tuple[Page, ...] = (
 
 
 # Projector mode: larger text in the main area (prose, widget labels, tables, markdown tables, metrics,
-# captions); charts get larger fonts from ui.charts. The sidebar keeps its size.
+# captions); charts get larger fonts and cells from ui.charts. The sidebar keeps its size. A row
+# of columns holding a chart wraps when the chart is wider than its column (on a 1280 px screen
+# with the sidebar open, two big heatmaps do not fit side by side): the chart goes full width
+# instead of being cut off. With more room (sidebar closed, a wider screen) they stay side by side.
 PROJECTOR_CSS = """<style>
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li,
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p,
@@ -91,6 +94,10 @@ PROJECTOR_CSS = """<style>
 [data-testid="stMain"] .stMarkdown td, [data-testid="stMain"] .stMarkdown th
   {font-size: 1.3rem;}
 [data-testid="stMain"] [data-testid="stMetricValue"] {font-size: 2.6rem;}
+[data-testid="stMain"] [data-testid="stHorizontalBlock"]:has([data-testid="stVegaLiteChart"])
+  {flex-wrap: wrap;}
+[data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stVegaLiteChart"])
+  {min-width: min-content !important;}
 </style>"""
 
 
