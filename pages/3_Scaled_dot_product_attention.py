@@ -201,7 +201,7 @@ elif settings.is_book_state:
         "the book's way (scaled, no mask, no dropout).",
         icon="📖",
     )
-    show_table(glue.book_frame(settings))
+    show_table(glue.book_frame(settings), wrap=True)  # printed vectors: wrap, no scroll
 else:
     st.info(
         "Not the book's example: "

@@ -513,6 +513,9 @@ def test_scaling_toggle_in_chromium(server: str, page) -> None:
     assert_no_exception(page)
     page.get_by_text("Matches the book").first.wait_for(timeout=20_000)
     assert page.get_by_text("Matches the book").count() == 1
+    # the book's values beside ours fit the page at 1280 px: long vectors wrap, no side scroll
+    book = page.locator(".lab-table", has_text="the book prints")
+    assert book.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
     before = _weights_line(page)
     assert "(scaled)" in before and "0.2264" in before  # the book's attn_weights_2
     page.get_by_text("Scale the scores by √d_k").click()

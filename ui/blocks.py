@@ -77,6 +77,8 @@ PAGE_CSS = """<style>
   text-align: left; color: rgba(49, 51, 63, 0.75);}
 .lab-table thead th:first-child {text-align: left;}
 .lab-table.projector table {font-size: 1.3rem;}
+.lab-table.wrap td {white-space: normal; text-align: left;}
+.lab-table.wrap thead th {text-align: left;}
 .lab-row {display: flex; flex-wrap: wrap; gap: 1rem;}
 .lab-row figure {flex: 1 1 12rem; min-width: 0; margin: 0;}
 .lab-row figcaption {margin-bottom: 0.4rem;}
@@ -107,12 +109,16 @@ def _columns(data: pa.Table | pd.DataFrame) -> tuple[list[str], list[list[Any]]]
 
 
 def html_table(
-    data: pa.Table | pd.DataFrame, fmt: str = ".4f", max_height: int | None = None
+    data: pa.Table | pd.DataFrame,
+    fmt: str = ".4f",
+    max_height: int | None = None,
+    wrap: bool = False,
 ) -> str:
     """A numeric table as HTML: the first column labels the rows, numbers printed with ``fmt``.
 
-    ``max_height`` (px) keeps a long table in a box that scrolls. The page's ``page_intro``
-    brings the table style.
+    ``max_height`` (px) keeps a long table in a box that scrolls. ``wrap`` lets long cells
+    (text, printed vectors) break over lines, left-aligned, instead of scrolling sideways.
+    The page's ``page_intro`` brings the table style.
     """
     names, columns = _columns(data)
     head = "".join(f"<th>{html.escape(name.strip())}</th>" for name in names)
@@ -124,6 +130,7 @@ def html_table(
     )
     box = f' style="max-height: {max_height}px"' if max_height else ""
     kind = "lab-table projector" if get_settings().projector else "lab-table"
+    kind += " wrap" if wrap else ""
     return (
         f'<div class="{kind}"{box}><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
@@ -145,7 +152,10 @@ def html_tables_row(tables: Sequence[tuple[str, pa.Table | pd.DataFrame]], fmt: 
 
 
 def show_table(
-    data: pa.Table | pd.DataFrame, fmt: str = ".4f", max_height: int | None = None
+    data: pa.Table | pd.DataFrame,
+    fmt: str = ".4f",
+    max_height: int | None = None,
+    wrap: bool = False,
 ) -> None:
     """``html_table`` on the page."""
-    st.html(html_table(data, fmt, max_height))
+    st.html(html_table(data, fmt, max_height, wrap))
