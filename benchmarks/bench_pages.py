@@ -49,7 +49,7 @@ class Control:
     # for a radio: what to click every other time (clicking a chosen option changes nothing)
     browser_alternate: str | None = None
     # the chart to keep on screen, when it sits too far below the control to share the window
-    # (the browser skips off-screen blocks and Streamlit draws a chart only when it is visible)
+    # (Streamlit draws a chart only when it is on screen)
     browser_watch: str | None = None
 
 

@@ -451,7 +451,7 @@ def weights_in_use(shown: int) -> None:
             "**Scale the scores by √d_k** (the book's way): which weights go on to step 6?",
             key=glue.bind("scaled", settings.scaled),
             on_change=on_scaling,
-            help="On: the scaled weights (left) go on to step 6. Off: the unscaled ones (right).",
+            help="On: the *Scaled* weights go on to step 6. Off: the *Unscaled* ones.",
         )
         comparison = glue.scaling_comparison(view, q, settings.query_token, settings.scaled)
         if change is not None and change.cause == "options":
@@ -485,9 +485,12 @@ def context_vectors(view: glue.View, settings: state.LabSettings, n: int, q: int
     """Step 6: z = weights @ values, one row per token."""
     weights_name = "dropped_weights" if view.dropout_mask is not None else "attn_weights"
     d_out = settings.d_out
+    kind = ":green-badge[scaled weights]" if settings.scaled else ":orange-badge[unscaled weights]"
+    after_dropout = " after dropout" if view.dropout_mask is not None else ""
     markdown(
         f"## 6 · Context vectors z = {weights_name} @ values: ({n}, {n}) @ ({n}, {d_out}) → "
         f"({n}, {d_out})",
+        f"{kind} from step 5{after_dropout}, as the √d_k switch there says.",
         prose_text("scaled/context"),
         f"Context vector of *{settings.query_token}*: `context_vec_{q + 1}` = "
         f"`{glue.fmt_vector(view.context_vecs[q])}`",

@@ -370,6 +370,7 @@ def test_scaling_toggle_changes_the_weights_in_use() -> None:
     assert headers == ["## 1 · Weig", "## 5 · Atte", "## 6 · Cont"]  # badges, then steps 5-6
     assert len(number_tables(at)) == 1  # step 6's table
     assert "you changed scaling" in text(at)  # the cards at the top follow the switch
+    assert ":orange-badge[unscaled weights] from step 5" in text(at)  # step 6 says which
     assert text(at).count(":gray-badge[unchanged ✔]") == 1  # the parameters' card
     assert "weight parameters · learned] · unchanged by your last change ✔" in text(at)
     assert "computed per input] · changed by your last change" in text(at)
@@ -382,7 +383,7 @@ def test_scaling_toggle_changes_the_weights_in_use() -> None:
     assert matrix(tables["weights_scaled"]) == rounded(scaled.attn_weights)  # both, side by side
     assert matrix(tables["scaled_scores"]) == rounded(scaled.scaled_scores)  # for comparison
     assert "(unscaled)" in text(at)
-    assert "The **unscaled** weights (right) go on to step 6" in text(at)
+    assert "The **unscaled** weights (chart *Unscaled*) go on to step 6" in text(at)
     assert "you changed scaling" in text(at)  # what the switch did, said beside it
     assert "scaling switched off" in code(at, "snippet")
 
@@ -502,7 +503,7 @@ def test_page_runs_with_many_tokens() -> None:
 
 
 def _weights_line(page) -> str:
-    # textContent: an off-screen block is not laid out (content-visibility), so no innerText
+    # textContent: the text whether or not the block is on screen
     return page.get_by_text("Weights in use for").first.locator("xpath=..").text_content()
 
 

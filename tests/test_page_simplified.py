@@ -596,3 +596,14 @@ def test_page_renders_every_chart_in_chromium(server: str, page) -> None:
 def test_page_file_has_no_torch() -> None:
     source = (ROOT / PAGE).read_text(encoding="utf-8")
     assert "import torch" not in source and "from torch" not in source
+
+
+@pytest.mark.parametrize(
+    ("naive", "softmax", "word"),
+    [([0.4, 0.6], [0.3, 0.7], "leans more"), ([0.4, 0.6], [0.45, 0.55], "flatter")],
+)
+def test_the_score_over_sum_verdict_agrees_with_its_numbers(naive, softmax, word) -> None:
+    """Softmax is not always sharper than score / sum: scores close together and below 1 give
+    a flatter softmax (the book's query 'step'). The sentence must say what the numbers show."""
+    verdict = glue.naive_verdict(["a", "b"], naive, softmax)
+    assert word in verdict and f"{softmax[1]:.4f} against {naive[1]:.4f}" in verdict

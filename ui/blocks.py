@@ -62,7 +62,6 @@ def code_section(
 #:
 #: * tables look like Streamlit's own; a wide or long one scrolls inside its box. (Nothing is
 #:   sticky: a sticky cell is a layer of its own, which the browser recomposes on every frame.)
-#: (Off-screen blocks are skipped on every page: see ``ui.layout.SKIP_OFFSCREEN_CSS``.)
 PAGE_CSS = """<style>
 .lab-table {overflow: auto; max-width: 100%; border: 1px solid rgba(49, 51, 63, 0.1);
   border-radius: 0.5rem;}

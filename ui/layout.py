@@ -82,10 +82,8 @@ PAGES: tuple[Page, ...] = (
 
 
 # Projector mode: larger text in the main area (prose, widget labels, tables, markdown tables, metrics,
-# captions); charts get larger fonts and cells from ui.charts. The sidebar keeps its size. A row
-# of columns holding a chart wraps when the chart is wider than its column (on a 1280 px screen
-# with the sidebar open, two big heatmaps do not fit side by side): the chart goes full width
-# instead of being cut off. With more room (sidebar closed, a wider screen) they stay side by side.
+# captions); charts get larger fonts and cells from ui.charts. The sidebar keeps its size.
+# (Charts too wide for their column get a row of their own: see FIT_CSS.)
 PROJECTOR_CSS = """<style>
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li,
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p,
@@ -94,22 +92,23 @@ PROJECTOR_CSS = """<style>
 [data-testid="stMain"] .stMarkdown td, [data-testid="stMain"] .stMarkdown th
   {font-size: 1.3rem;}
 [data-testid="stMain"] [data-testid="stMetricValue"] {font-size: 2.6rem;}
-[data-testid="stMain"] [data-testid="stHorizontalBlock"]:has([data-testid="stVegaLiteChart"])
-  {flex-wrap: wrap;}
-[data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stVegaLiteChart"])
-  {min-width: min-content !important;}
 </style>"""
 
 
-# ``content-visibility: auto`` lets the browser skip style, layout and paint of the main area's
-# blocks while they are off screen (~5-8 ms less per rerun on a long page, measured). A block
-# not yet seen counts as 300 px high until it is drawn. It names Streamlit's own test ids: after
-# an upgrade that renames them, it would simply do nothing. Sent once per page, in the
-# sidebar's first block, which never changes.
-SKIP_OFFSCREEN_CSS = """<style>
-[data-testid="stMain"] [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"],
-[data-testid="stMain"] [data-testid="stVerticalBlock"] > [data-testid="stLayoutWrapper"] {
-  content-visibility: auto; contain-intrinsic-block-size: auto 300px;}
+# Nothing is cut off, on any page, in any mode. A row of columns holding a chart may wrap: a
+# column holding a chart or a number table (ui.blocks) is at least as wide as that chart or
+# table, so when the two do not fit side by side (big projector heatmaps with the sidebar open,
+# a wide table beside its heatmap at 1280 px) the second goes under the first, full width;
+# with room they stay side by side. A markdown table wider than the page (a phone) scrolls in
+# its own box. It names Streamlit's test ids: after an upgrade that renames them, it would
+# simply do nothing. Sent once per page, in the sidebar's first block, which never changes.
+FIT_CSS = """<style>
+[data-testid="stMain"] [data-testid="stHorizontalBlock"]:has([data-testid="stVegaLiteChart"])
+  {flex-wrap: wrap;}
+[data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stVegaLiteChart"]),
+[data-testid="stMain"] [data-testid="stColumn"]:has(.lab-table)
+  {min-width: min-content !important;}
+[data-testid="stMain"] .stMarkdown table {display: block; max-width: 100%; overflow-x: auto;}
 </style>"""
 
 
@@ -155,7 +154,7 @@ def page_link(page: Page, label: str) -> None:
 def _sidebar(page_id: str) -> None:
     with st.sidebar:
         st.markdown(
-            f"{SKIP_OFFSCREEN_CSS}\n\n### 🔍 Attention Lab\n"
+            f"{FIT_CSS}\n\n### 🔍 Attention Lab\n"
             ":small[:gray[Chapter 3 of *Build a Large Language Model (From Scratch)*, to touch.]]",
             unsafe_allow_html=True,
         )

@@ -817,10 +817,10 @@ def scaling_comparison(view: View, q: int, qname: str, scaled: bool) -> str:
     with_, without = view.attn_weights_scaled[q], view.attn_weights_unscaled[q]
     in_use = with_ if scaled else without
     if scaled:
-        head = ":green-badge[in use] The **scaled** weights (left) go on to step 6."
+        head = ":green-badge[in use] The **scaled** weights (chart *Scaled*) go on to step 6."
     else:
         head = (
-            ":orange-badge[scaling off] The **unscaled** weights (right) go on to step 6: "
+            ":orange-badge[scaling off] The **unscaled** weights (chart *Unscaled*) go on to step 6: "
             "softmax receives the raw scores of step 3."
         )
     lines = [

@@ -298,11 +298,17 @@ def naive_verdict(tokens: Sequence[str], naive: Vector, softmax: Vector) -> str:
             f"**{naive[j]:.4f}**, which is not a share of anything; softmax gives it "
             f"{softmax[j]:.4f}. Softmax weights are always between 0 and 1."
         )
-    top = max(range(len(softmax)), key=lambda j: softmax[j])
+    top = max(range(len(naive)), key=lambda j: naive[j])  # the best match (highest score)
+    if softmax[top] > naive[top]:
+        lean = "leans more towards the best match"
+    elif softmax[top] < naive[top]:
+        lean = "is flatter here: it gives the best match less"  # scores close together, all < 1
+    else:
+        lean = "gives the best match the same share"
     return (
-        f"✅ With these scores both ways give positive weights that sum to 1. Softmax leans "
-        f"a little more towards the best match (*{tokens[top]}*: {softmax[top]:.4f} against "
-        f"{naive[top]:.4f}). Make some scores negative to see score / sum fail."
+        f"✅ With these scores both ways give positive weights that sum to 1. Softmax {lean} "
+        f"(*{tokens[top]}*: {softmax[top]:.4f} against {naive[top]:.4f} by score / sum). "
+        "Make some scores negative to see score / sum fail."
     )
 
 
