@@ -121,3 +121,27 @@ def test_projector_charts_are_never_cut_off_in_chromium(server: str, page, url_p
         )
         assert 0 < canvas <= room + 1, (i, canvas, room)
     assert_no_exception(page)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "url_path",
+    ["RNN_vs_attention", "Simplified_self_attention", "Scaled_dot_product_attention?causal=1"],
+)
+def test_number_tables_are_never_cut_off_in_chromium(server: str, page, url_path: str) -> None:
+    """At 1280x800 a number table too wide to sit beside its chart goes under it (FIT_CSS):
+    every column, the row sums among them, is on screen without scrolling sideways. Only a
+    table wider than the whole page (the RNN page's 17 columns) scrolls, in its own box."""
+    page.goto(f"{server}/{url_path}")
+    wait_for_app(page)
+    tables = page.locator(".lab-table")
+    tables.first.wait_for(timeout=20_000)
+    hidden = tables.evaluate_all(
+        """ts => { const page = document.querySelector('[data-testid=stMainBlockContainer]');
+          const room = page.clientWidth - parseFloat(getComputedStyle(page).paddingLeft)
+                       - parseFloat(getComputedStyle(page).paddingRight);
+          return ts.filter(t => t.scrollWidth > t.clientWidth + 1 && t.offsetWidth < room - 2)
+                   .map(t => t.textContent.slice(0, 60)); }"""
+    )
+    assert hidden == []
+    assert_no_exception(page)

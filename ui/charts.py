@@ -99,9 +99,10 @@ def heatmap(
     flat = [float(v) for row in values for v in row]
     low, high = domain or _domain(flat, diverging)
     mid = (low + high) / 2
-    # white text on dark cells, black on light ones
+    # white text on dark cells, black on light ones (the diverging scale's orange stays light
+    # until about 70% of the way to its end: white on mid-orange would be hard to read)
     if diverging:
-        text_color = ["black" if abs(v - mid) < (high - mid) / 2 else "white" for v in flat]
+        text_color = ["black" if abs(v - mid) < 0.7 * (high - mid) else "white" for v in flat]
     else:
         text_color = ["black" if v > mid else "white" for v in flat]
     n_cols = len(col_labels)
