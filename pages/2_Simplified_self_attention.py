@@ -14,7 +14,14 @@ from ui import charts
 from ui import simplified as glue
 from ui.blocks import code_section, markdown, page_intro, show_table, small
 from ui.editor import EDITOR_HINT, d_in_box, embeddings_grid, query_picker, sentence_box
-from ui.layout import HIDDEN_ANSWER, hides_answers, page_setup, prose_text, stepper
+from ui.layout import (
+    HIDDEN_ANSWER,
+    hides_answers,
+    next_step_button,
+    page_setup,
+    prose_text,
+    stepper,
+)
 from ui.state import LabSettings, get_settings, widget_key, write_url
 
 PAGE = "simplified"
@@ -291,6 +298,7 @@ def lesson(shown: int) -> None:
             prose_text("simplified/geometry"),
         )
         geometry(settings, v)
+    next_step_button(PAGE, STEPS, shown)
     code_section(
         "🐍 The code that ran, and the same in a notebook",
         glue.code_that_ran(shown),

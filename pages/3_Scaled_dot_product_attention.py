@@ -17,6 +17,7 @@ from ui.editor import embeddings_editor, query_picker
 from ui.layout import (
     HIDDEN_ANSWER,
     hides_answers,
+    next_step_button,
     page_setup,
     prose_text,
     show_snippet,
@@ -509,4 +510,5 @@ def context_vectors(view: glue.View, settings: state.LabSettings, n: int, q: int
 
 
 weights_in_use(shown)
+next_step_button(PAGE, STEPS, shown)
 show_source(*glue.functions_that_ran(glue.get_options()), key=state.widget_key(PAGE, "source"))

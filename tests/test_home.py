@@ -145,3 +145,22 @@ def test_number_tables_are_never_cut_off_in_chromium(server: str, page, url_path
     )
     assert hidden == []
     assert_no_exception(page)
+
+
+@pytest.mark.parametrize(
+    ("path", "steps"),
+    [("pages/2_Simplified_self_attention.py", 5), ("pages/3_Scaled_dot_product_attention.py", 6)],
+)
+def test_reveal_has_a_next_step_button_below_the_last_step(path: str, steps: int) -> None:
+    """On a projector the sidebar's button is below the fold: one sits under the last step."""
+    page_id = "simplified" if "Simplified" in path else "scaled"
+    assert not [b for b in run_page(path).button if b.key == f"w.{page_id}.next_main"]
+    at = run_page(path, reveal=True)
+    for shown in range(1, steps):
+        button = at.button(key=f"w.{page_id}.next_main")
+        assert button.label.startswith(f"Next step ▶ {shown + 1} · ")
+        button.click().run()
+        assert at.session_state[f"lab.reveal.{page_id}"] == shown + 1
+        assert f"Step {shown + 1} of {steps}" in at.sidebar.get("progress")[0].proto.text
+    assert not [b for b in at.button if b.key == f"w.{page_id}.next_main"]  # all shown: gone
+    assert not at.exception

@@ -228,6 +228,20 @@ def stepper(page_id: str, steps: tuple[str, ...]) -> int:
     return shown
 
 
+def next_step_button(page_id: str, steps: tuple[str, ...], shown: int) -> None:
+    """In reveal mode, 'Next step' below the last step shown, where the class is looking.
+
+    The sidebar has the same button; on a projector it sits below the fold. The new step
+    appears right here, where this button was.
+    """
+    if not state.get_settings().reveal or shown >= len(steps):
+        return
+    label = f"Next step ▶ {shown + 1} · {steps[shown]}"
+    if st.button(label, key=f"w.{page_id}.next_main", type="primary"):
+        st.session_state[f"lab.reveal.{page_id}"] = shown + 1
+        st.rerun()  # the whole page: the sidebar's progress follows
+
+
 def hides_answers(page_id: str, steps: tuple[str, ...]) -> bool:
     """True while 'Reveal step by step' has not reached the last step: keep results hidden.
 
