@@ -515,6 +515,7 @@ SPREAD_SERIES = {
     "std of q·k / √d_k, measured": lambda unscaled, scaled: scaled.score_std,
 }
 SPREAD_TITLE = "std of q·k grows like √d_k; scaled, it stays 1"
+SPREAD_LEGEND = alt.Legend(orient="bottom", direction="vertical", symbolType="stroke")
 
 
 @st.cache_resource(show_spinner=False)
@@ -530,16 +531,19 @@ def _spread_template(projector: bool) -> dict:
                 title="standard deviation of the scores (log₂)",
                 scale=alt.Scale(type="log", base=2),
             ),
+            # colour and dash share one legend (same field, title and legend): its symbols
+            # are strokes, so the dashed √d_k line shows as dashed there too
             color=alt.Color(
                 "series:N",
                 title=None,
                 scale=alt.Scale(domain=names, range=[UNSCALED, THEORY, SCALED]),
-                legend=alt.Legend(orient="bottom", direction="vertical"),
+                legend=SPREAD_LEGEND,
             ),
             strokeDash=alt.StrokeDash(
                 "series:N",
+                title=None,
                 scale=alt.Scale(domain=names, range=[[1, 0], [6, 4], [1, 0]]),
-                legend=None,
+                legend=SPREAD_LEGEND,
             ),
             tooltip=[
                 alt.Tooltip("d_k:Q", title="d_k"),
