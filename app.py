@@ -22,25 +22,29 @@ st.subheader(
 prose("home")
 
 st.header("The chapter's path")
-# the first two stops share the RNN page, each with its own part of it
-RNN_PROBLEM = "An encoder-decoder RNN squeezes the whole input into one hidden state: watch a trained one forget long inputs."
+# the first two stops share the RNN page, each with its own part of it; the others say what
+# their page teaches (None)
+RNN_PROBLEM = (
+    "An encoder-decoder RNN squeezes the whole input into one hidden state: watch a trained "
+    "one forget long inputs."
+)
 RNN_BAHDANAU = (
     "The decoder looks back at every encoder state: see its attention weights, step by step."
 )
 TOUR = (
     ("1. The problem: RNN encoder-decoders", "3.1", PAGES[0], RNN_PROBLEM),
     ("2. Bahdanau attention: look back at every input", "3.2", PAGES[0], RNN_BAHDANAU),
-    ("3. Simplified self-attention", "3.3", PAGES[1], PAGES[1].teaches),
-    ("4. Scaled dot-product attention", "3.4", PAGES[2], PAGES[2].teaches),
-    ("5. Why scale by √d_k", "3.4", PAGES[3], PAGES[3].teaches),
-    ("6. Causal mask, dropout, multi-head", "3.5-3.6", PAGES[4], PAGES[4].teaches),
+    ("3. Simplified self-attention", "3.3", PAGES[1], None),
+    ("4. Scaled dot-product attention", "3.4", PAGES[2], None),
+    ("5. Why scale by √d_k", "3.4", PAGES[3], None),
+    ("6. Causal mask, dropout, multi-head", "3.5-3.6", PAGES[4], None),
 )
 cols = st.columns(3)  # two rows of three: wide enough to read, even in projector mode
 for i, (step, section, page, blurb) in enumerate(TOUR):
     col = cols[i % 3]
     with col, st.container(border=True):
         # one element per card: every element costs the browser time on each rerun
-        st.markdown(f"**{step}**  \n§ {section}\n\n:small[:gray[{blurb}]]")
+        st.markdown(f"**{step}**  \n§ {section}\n\n:small[:gray[{blurb or page.teaches}]]")
         if page.exists:
             page_link(page, "Open")
 

@@ -107,6 +107,11 @@ def _columns(data: pa.Table | pd.DataFrame) -> tuple[list[str], list[list[Any]]]
     return list(data.column_names), [data.column(c).to_pylist() for c in data.column_names]
 
 
+def _classes(name: str) -> str:
+    """A block's CSS classes: ``name``, plus ``projector`` in projector mode (bigger text)."""
+    return f"{name} projector" if get_settings().projector else name
+
+
 def html_table(
     data: pa.Table | pd.DataFrame,
     fmt: str = ".4f",
@@ -128,8 +133,7 @@ def html_table(
         for label, *rest in zip(*columns, strict=True)
     )
     box = f' style="max-height: {max_height}px"' if max_height else ""
-    kind = "lab-table projector" if get_settings().projector else "lab-table"
-    kind += " wrap" if wrap else ""
+    kind = _classes("lab-table") + (" wrap" if wrap else "")
     return (
         f'<div class="{kind}"{box}><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
@@ -146,8 +150,7 @@ def html_tables_row(tables: Sequence[tuple[str, pa.Table | pd.DataFrame]], fmt: 
         f"<figure><figcaption>{caption}</figcaption>{html_table(table, fmt)}</figure>"
         for caption, table in tables
     )
-    kind = "lab-row projector" if get_settings().projector else "lab-row"
-    return f'<div class="{kind}">{figures}</div>'
+    return f'<div class="{_classes("lab-row")}">{figures}</div>'
 
 
 def show_table(

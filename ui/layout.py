@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from ui import state
+from ui.blocks import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -81,8 +82,8 @@ PAGES: tuple[Page, ...] = (
 )
 
 
-# Projector mode: larger text in the main area (prose, widget labels, tables, markdown tables, metrics,
-# captions); charts get larger fonts and cells from ui.charts. The sidebar keeps its size.
+# Projector mode: larger text in the main area (prose, widget labels, tables, markdown tables,
+# metrics, captions); charts get larger fonts and cells from ui.charts. The sidebar keeps its size.
 # (Charts too wide for their column get a row of their own: see FIT_CSS.)
 PROJECTOR_CSS = """<style>
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li,
@@ -193,6 +194,18 @@ def _sidebar(page_id: str) -> None:
         )
 
 
+def _reveal_key(page_id: str) -> str:
+    """Session key of how many steps a page shows in reveal mode."""
+    return f"lab.reveal.{page_id}"
+
+
+def _show_steps(page_id: str, count: int) -> None:
+    """Show ``count`` steps of the page, rerunning all of it (the sidebar's progress too, even
+    when the button sits in a fragment)."""
+    st.session_state[_reveal_key(page_id)] = count
+    st.rerun()
+
+
 def stepper(page_id: str, steps: tuple[str, ...]) -> int:
     """How many of a page's steps to show: all of them, unless 'Reveal step by step' is on.
 
@@ -202,8 +215,7 @@ def stepper(page_id: str, steps: tuple[str, ...]) -> int:
     """
     if not state.get_settings().reveal:
         return len(steps)
-    skey = f"lab.reveal.{page_id}"
-    shown = min(st.session_state.get(skey, 1), len(steps))
+    shown = min(st.session_state.get(_reveal_key(page_id), 1), len(steps))
     with st.sidebar:
         st.markdown("**Steps on this page**")
         st.progress(shown / len(steps), text=f"Step {shown} of {len(steps)}")
@@ -216,13 +228,12 @@ def stepper(page_id: str, steps: tuple[str, ...]) -> int:
         )
         left, right = st.columns(2)
         if left.button("Next step ▶", key=f"w.{page_id}.next", disabled=shown >= len(steps)):
-            st.session_state[skey] = shown + 1
-            st.rerun()
+            _show_steps(page_id, shown + 1)
         if right.button("Start over", key=f"w.{page_id}.restart"):
-            st.session_state[skey] = 1
-            st.rerun()
+            _show_steps(page_id, 1)
     st.info(
-        f"Step by step: {shown} of {len(steps)} steps shown. Use **Next step ▶** in the sidebar.",
+        f"Step by step: {shown} of {len(steps)} steps shown. **Next step ▶** is in the sidebar "
+        "and under the last step shown.",
         icon="👣",
     )
     return shown
@@ -238,8 +249,7 @@ def next_step_button(page_id: str, steps: tuple[str, ...], shown: int) -> None:
         return
     label = f"Next step ▶ {shown + 1} · {steps[shown]}"
     if st.button(label, key=f"w.{page_id}.next_main", type="primary"):
-        st.session_state[f"lab.reveal.{page_id}"] = shown + 1
-        st.rerun()  # the whole page: the sidebar's progress follows
+        _show_steps(page_id, shown + 1)
 
 
 def hides_answers(page_id: str, steps: tuple[str, ...]) -> bool:
@@ -248,15 +258,19 @@ def hides_answers(page_id: str, steps: tuple[str, ...]) -> bool:
     A page that shows a result (a context vector, the book's printed values) above its steps
     checks this, so the class does not see the answer before the steps that lead to it.
     """
-    shown = st.session_state.get(f"lab.reveal.{page_id}", 1)
+    shown = st.session_state.get(_reveal_key(page_id), 1)
     return state.get_settings().reveal and shown < len(steps)
 
 
 HIDDEN_ANSWER = "🙈 *The result and the book's numbers appear with the last step.*"
 
 
+@functools.lru_cache(maxsize=128)
 def prose_text(name: str) -> str:
-    """The lesson text ``content/<name>.md`` (prose lives in markdown, not code)."""
+    """The lesson text ``content/<name>.md`` (prose lives in markdown, not code).
+
+    Read once per server process, not on every rerun: restart the server after editing it.
+    """
     return (CONTENT / f"{name}.md").read_text(encoding="utf-8").strip()
 
 
@@ -266,7 +280,7 @@ def prose(name: str, before: str = "", after: str = "") -> None:
     ``before`` and ``after`` are live lines shown with it, in the same element: every element
     on a page costs the browser time on each rerun, so a step's text is one element.
     """
-    st.markdown("\n\n".join(part for part in (before, prose_text(name), after) if part))
+    markdown(before, prose_text(name), after)
 
 
 def show_source(

@@ -748,12 +748,10 @@ def arrow_table(
     mark: int | None = None,
     corner: str = "token",
 ) -> pa.Table:
-    """The numbers beside a heatmap, rounded to 4 decimals, for ``st.table``.
+    """The numbers beside a heatmap, rounded to 4 decimals, for ``ui.blocks`` HTML tables.
 
-    The first column names the rows and the row ``mark`` (the query) gets a ▶. A static table
-    sizes its columns to the numbers (a data frame cuts the last ones off in half a page) and
-    keeps them in the page's text. Built with pyarrow directly: about 0.1 ms, a pandas frame
-    about 1.5 ms.
+    The first column names the rows and the row ``mark`` (the query) gets a ▶. Built with
+    pyarrow directly: about 0.1 ms, a pandas frame about 1.5 ms.
     """
     while corner in cols:
         corner += " "
@@ -820,8 +818,8 @@ def scaling_comparison(view: View, q: int, qname: str, scaled: bool) -> str:
         head = ":green-badge[in use] The **scaled** weights (chart *Scaled*) go on to step 6."
     else:
         head = (
-            ":orange-badge[scaling off] The **unscaled** weights (chart *Unscaled*) go on to step 6: "
-            "softmax receives the raw scores of step 3."
+            ":orange-badge[scaling off] The **unscaled** weights (chart *Unscaled*) go on to "
+            "step 6: softmax receives the raw scores of step 3."
         )
     lines = [
         head,
