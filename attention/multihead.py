@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from attention.self_attention import dropout_mask
+from attention.self_attention import (
+    BOOK_DROPOUT_SEED,
+    apply_causal_mask,
+    apply_dropout,
+    dropout_mask,
+    scale_scores,
+)
 from attention.validation import check_dropout, check_inputs, check_scores
 
 
@@ -132,7 +138,10 @@ class MultiHeadTrace:
     Shapes (n = num_tokens, H = num_heads, h = head_dim, d_out = H * h):
         queries, keys, values: (n, d_out) before the split
         head_queries, head_keys, head_values: (H, n, h) after view + transpose
-        attn_scores, attn_weights, dropped_weights: (H, n, n); mask: (n, n) bool, True = hidden
+        attn_scores: (H, n, n) raw; masked_scores: (H, n, n), -inf above the diagonal (the
+            book masks the raw scores); scaled_scores = masked_scores / sqrt(head_dim)
+        mask: (n, n) bool, True = hidden
+        attn_weights, dropped_weights: (H, n, n); dropout_mask: (H, n, n) bool or None
         head_context: (H, n, h); concat_context: (n, d_out); context_vecs: (n, d_out)
         shapes: the shape after each reshape, in order, as (label, shape) pairs
     """
@@ -147,7 +156,10 @@ class MultiHeadTrace:
     head_values: torch.Tensor
     attn_scores: torch.Tensor
     mask: torch.Tensor
+    masked_scores: torch.Tensor
+    scaled_scores: torch.Tensor
     attn_weights: torch.Tensor
+    dropout_mask: torch.Tensor | None
     dropped_weights: torch.Tensor
     head_context: torch.Tensor
     concat_context: torch.Tensor
@@ -157,12 +169,13 @@ class MultiHeadTrace:
 
 @torch.no_grad()
 def multihead_trace(
-    mha: MultiHeadAttention, inputs: torch.Tensor, dropout_seed: int = 123
+    mha: MultiHeadAttention, inputs: torch.Tensor, dropout_seed: int = BOOK_DROPOUT_SEED
 ) -> MultiHeadTrace:
     """Run ``mha`` step by step on one sequence and keep every intermediate.
 
-    Computes exactly what ``mha.forward`` does (tested against it), but with dropout drawn
-    from a local generator seeded ``dropout_seed`` instead of the global RNG.
+    The same steps as ``mha.forward`` (tested against it), each through the core's named
+    function: ``apply_causal_mask``, ``scale_scores``, softmax, ``apply_dropout``, with the
+    dropout pattern drawn from a local generator seeded ``dropout_seed`` (never the global RNG).
 
     Shapes:
         inputs: (num_tokens, d_in) -> context_vecs: (num_tokens, d_out)
@@ -176,23 +189,31 @@ def multihead_trace(
     x = inputs.unsqueeze(0)  # (n, d_in) -> (b=1, n, d_in)
     b, n, _ = x.shape
     if n > mha.mask.shape[0]:
-        raise ValueError(f"{n} tokens exceed context_length = {mha.mask.shape[0]}.")
+        raise ValueError(
+            f"{n} tokens exceed context_length = {mha.mask.shape[0]}: the mask buffer is "
+            f"({mha.mask.shape[0]}, {mha.mask.shape[0]}) and the [:n, :n] slice cannot grow."
+        )
     H, h = mha.num_heads, mha.head_dim
-    queries, keys, values = mha.W_query(x), mha.W_key(x), mha.W_value(x)  # (1, n, d_out)
-    split = [t.view(b, n, H, h).transpose(1, 2) for t in (queries, keys, values)]
-    head_queries, head_keys, head_values = split  # (1, n, d_out) -> (1, H, n, h)
+    queries = mha.W_query(x)  # (1, n, d_in) -> (1, n, d_out)
+    keys = mha.W_key(x)  # (1, n, d_in) -> (1, n, d_out)
+    values = mha.W_value(x)  # (1, n, d_in) -> (1, n, d_out)
+    # (1, n, d_out) -> (1, n, H, h) -> (1, H, n, h)
+    head_queries = queries.view(b, n, H, h).transpose(1, 2)
+    head_keys = keys.view(b, n, H, h).transpose(1, 2)
+    head_values = values.view(b, n, H, h).transpose(1, 2)
     # (1, H, n, h) @ (1, H, h, n) -> (1, H, n, n)
     attn_scores = head_queries @ head_keys.transpose(2, 3)
     check_scores("attention scores", attn_scores)
-    mask = mha.mask.bool()[:n, :n]
-    attn_weights = torch.softmax(attn_scores.masked_fill(mask, -torch.inf) / h**0.5, dim=-1)
+    mask = mha.mask.bool()[:n, :n]  # the buffer, cut to this sequence: (n, n)
+    masked_scores = apply_causal_mask(attn_scores, mask)  # (1, H, n, n), -inf above the diagonal
+    scaled_scores = scale_scores(masked_scores, h)  # each head scales by sqrt(head_dim)
+    attn_weights = torch.softmax(scaled_scores, dim=-1)  # (1, H, n, n), rows sum to 1
     p = mha.dropout.p
-    dropped = attn_weights
-    if p > 0:
-        drop = dropout_mask(attn_weights.shape, p, dropout_seed)
-        dropped = attn_weights.masked_fill(drop, 0.0) / (1.0 - p)
+    drop = dropout_mask(attn_weights.shape, p, dropout_seed) if p > 0 else None
+    dropped = apply_dropout(attn_weights, drop, p) if p > 0 else attn_weights
     head_context = dropped @ head_values  # (1, H, n, n) @ (1, H, n, h) -> (1, H, n, h)
-    concat = head_context.transpose(1, 2).contiguous().view(b, n, mha.d_out)  # -> (1, n, d_out)
+    # (1, H, n, h) -> (1, n, H, h) -> (1, n, d_out)
+    concat = head_context.transpose(1, 2).contiguous().view(b, n, mha.d_out)
     context_vecs = mha.out_proj(concat)  # (1, n, d_out) -> (1, n, d_out)
     shapes = (
         ("inputs", (n, inputs.shape[1])),
@@ -207,6 +228,7 @@ def multihead_trace(
     )
     return MultiHeadTrace(
         H, h, queries[0], keys[0], values[0], head_queries[0], head_keys[0], head_values[0],
-        attn_scores[0], mask, attn_weights[0], dropped[0], head_context[0], concat[0],
+        attn_scores[0], mask, masked_scores[0], scaled_scores[0], attn_weights[0],
+        None if drop is None else drop[0], dropped[0], head_context[0], concat[0],
         context_vecs[0], shapes,
     )  # fmt: skip

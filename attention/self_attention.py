@@ -2,7 +2,7 @@
 
     Q = X W_query,  K = X W_key,  V = X W_value          projections
     omega = Q K^T                                        attention scores
-    alpha = softmax(mask(omega) / sqrt(d_k), dim=-1)     attention weights
+    alpha = softmax(mask(omega) / sqrt(d_k), dim=-1)     attention weights (mask, then scale)
     Z = dropout(alpha) V                                 context vectors
 
 The weight *parameters* W_query, W_key, W_value are learned during training and do not depend
@@ -61,6 +61,39 @@ def init_linear_qkv_weights(
     ]
     W_query, W_key, W_value = (w.T.contiguous() for w in weights)  # (d_out, d_in) -> (d_in, d_out)
     return W_query, W_key, W_value
+
+
+@dataclass(frozen=True)
+class ScoreSpread:
+    """How widely the scores spread at one d_out, for the given inputs and seeded weights.
+
+    raw_std: std of omega = Q K^T over all (i, j); scaled_std: std of omega / sqrt(d_k).
+    """
+
+    d_out: int
+    raw_std: float
+    scaled_std: float
+
+
+def score_spread(
+    inputs: torch.Tensor, d_outs: tuple[int, ...], seed: int = 123
+) -> tuple[ScoreSpread, ...]:
+    """The spread of raw and scaled scores at each d_out, weights drawn as the book draws them.
+
+    The sqrt(d_k) argument assumes q and k with zero-mean, unit-variance entries; the book's
+    ``torch.rand`` weights are all positive, so here the scaled spread can still grow.
+
+    Shapes:
+        inputs: (num_tokens, d_in) -> one ScoreSpread per d_out
+    """
+    check_inputs(inputs)
+    out = []
+    for d_out in d_outs:
+        W_query, W_key, _ = init_qkv_weights(inputs.shape[1], d_out, seed)
+        attn_scores = (inputs @ W_query) @ (inputs @ W_key).T  # (n, d_out) @ (d_out, n) -> (n, n)
+        spread = attn_scores.std().item() if attn_scores.numel() > 1 else 0.0
+        out.append(ScoreSpread(d_out, spread, spread / math.sqrt(d_out)))
+    return tuple(out)
 
 
 def causal_mask(num_tokens: int) -> torch.Tensor:
@@ -125,14 +158,29 @@ def apply_dropout(attn_weights: torch.Tensor, mask: torch.Tensor, dropout: float
     return attn_weights.masked_fill(mask, 0.0) / (1.0 - dropout)
 
 
+#: The seed the book calls ``torch.manual_seed(123)`` with before its dropout example (3.5.2).
+BOOK_DROPOUT_SEED: int = 123
+
+
 @dataclass(frozen=True)
 class SelfAttentionTrace:
     """Every intermediate of one self-attention pass, for display.
 
+    Both softmaxes are kept, so a page can show scaled beside unscaled without a second pass:
+
+        attn_scores            omega = Q K^T                       (raw)
+        masked_scores          mask(omega), -inf above the diagonal (raw; the book's order:
+                               mask first, then scale inside the softmax)
+        scaled_scores          masked_scores / sqrt(d_k)
+        attn_weights_scaled    softmax(scaled_scores, dim=-1)
+        attn_weights_unscaled  softmax(masked_scores, dim=-1)
+        attn_weights           the one of the two that ``scaled`` chose
+        dropped_weights        dropout(attn_weights); the context vectors use these
+
     Shapes (n = num_tokens):
         inputs (n, d_in); W_query, W_key, W_value (d_in, d_out)
         queries, keys, values (n, d_out)
-        attn_scores, scaled_scores, masked_scores, attn_weights, dropped_weights (n, n)
+        every score and weight matrix above (n, n)
         mask: (n, n) bool, True where hidden, or None without a causal mask
         dropout_mask: (n, n) bool, True where dropped, or None without dropout
         context_vecs: (n, d_out)
@@ -146,15 +194,22 @@ class SelfAttentionTrace:
     keys: torch.Tensor
     values: torch.Tensor
     attn_scores: torch.Tensor
-    scaled_scores: torch.Tensor
     mask: torch.Tensor | None
     masked_scores: torch.Tensor
-    attn_weights: torch.Tensor
+    scaled_scores: torch.Tensor
+    attn_weights_scaled: torch.Tensor
+    attn_weights_unscaled: torch.Tensor
     dropout_mask: torch.Tensor | None
     dropped_weights: torch.Tensor
     context_vecs: torch.Tensor
     d_k: int
     scaled: bool
+    dropout: float
+
+    @property
+    def attn_weights(self) -> torch.Tensor:
+        """The attention weights the pass used: scaled when ``scaled``, else unscaled."""
+        return self.attn_weights_scaled if self.scaled else self.attn_weights_unscaled
 
     @property
     def dropped_fraction(self) -> float:
@@ -176,14 +231,15 @@ def self_attention(
     scaled: bool = True,
     causal: bool = False,
     dropout: float = 0.0,
-    seed: int | None = None,
+    seed: int = BOOK_DROPOUT_SEED,
 ) -> SelfAttentionTrace:
     """Scaled dot-product attention end to end, keeping every step.
 
     Z = dropout(softmax(mask(X W_q (X W_k)^T) / sqrt(d_k))) X W_v
 
-    ``scaled=False`` skips the division by sqrt(d_k); ``causal=True`` hides future tokens;
-    ``dropout`` > 0 zeroes weights with that probability using ``seed`` (default 123).
+    ``scaled=False`` makes the pass use the unscaled softmax (both are computed and kept);
+    ``causal=True`` hides future tokens; ``dropout`` > 0 zeroes weights with that probability,
+    drawn from a local generator seeded ``seed``.
 
     Shapes:
         inputs: (num_tokens, d_in); W_query, W_key: (d_in, d_k); W_value: (d_in, d_v)
@@ -208,20 +264,19 @@ def self_attention(
     attn_scores = queries @ keys.T  # (n, d_k) @ (d_k, n) -> (n, n)
     check_scores("attention scores", attn_scores)
 
-    d_k = keys.shape[-1]
-    scaled_scores = scale_scores(attn_scores, d_k) if scaled else attn_scores
     mask = causal_mask(num_tokens) if causal else None
-    masked_scores = apply_causal_mask(scaled_scores, mask) if causal else scaled_scores
-    attn_weights = torch.softmax(masked_scores, dim=-1)  # (n, n), each row sums to 1
+    masked_scores = apply_causal_mask(attn_scores, mask) if causal else attn_scores
+    d_k = keys.shape[-1]
+    scaled_scores = scale_scores(masked_scores, d_k)  # (n, n)
+    attn_weights_scaled = torch.softmax(scaled_scores, dim=-1)  # (n, n), rows sum to 1
+    attn_weights_unscaled = torch.softmax(masked_scores, dim=-1)  # (n, n), rows sum to 1
+    attn_weights = attn_weights_scaled if scaled else attn_weights_unscaled
 
-    drop = (
-        dropout_mask(attn_weights.shape, dropout, 123 if seed is None else seed)
-        if dropout
-        else None
-    )
+    drop = dropout_mask(attn_weights.shape, dropout, seed) if dropout else None
     dropped_weights = apply_dropout(attn_weights, drop, dropout) if dropout else attn_weights
     context_vecs = dropped_weights @ values  # (n, n) @ (n, d_v) -> (n, d_v)
     return SelfAttentionTrace(
-        inputs, W_query, W_key, W_value, queries, keys, values, attn_scores, scaled_scores,
-        mask, masked_scores, attn_weights, drop, dropped_weights, context_vecs, d_k, scaled,
+        inputs, W_query, W_key, W_value, queries, keys, values, attn_scores, mask,
+        masked_scores, scaled_scores, attn_weights_scaled, attn_weights_unscaled, drop,
+        dropped_weights, context_vecs, d_k, scaled, float(dropout),
     )  # fmt: skip

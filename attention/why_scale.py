@@ -10,11 +10,12 @@ Dividing by sqrt(d_k) brings the variance back to 1 at every d_k.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
-from attention.self_attention import scale_scores
+from attention.self_attention import scale_scores, softmax_with_temperature
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,13 @@ class SaturationStats:
         max_weight: the largest attention weight of a row (1 = one-hot)
         entropy: -sum alpha log alpha, in nats (log(num_tokens) = uniform)
         effective_tokens: exp(entropy), how many tokens a query effectively attends to
-        score_grad_norm: ||dL/d scores||, the gradient at the softmax input, for
+        score_grad_norm: ||dL/d(omega / T)||, the gradient at the softmax input, for
             L = sum_j alpha_j g_j with a fixed random upstream gradient g (autograd);
             median over the queries, since a few unsaturated rows dominate a mean
-        query_grad_norm: ||dL/d q||, the gradient that reaches W_query (median)
+        raw_score_grad_norm: ||dL/d omega||, the gradient at the raw scores omega = q . k:
+            the one above times 1/T by the chain rule (median)
+        query_grad_norm: ||dL/d q||, the gradient that reaches the query, and through it
+            W_query (median)
         example_weights: (num_tokens,) the weights of the first query, for a bar chart
     """
 
@@ -44,6 +48,7 @@ class SaturationStats:
     entropy: float
     effective_tokens: float
     score_grad_norm: float
+    raw_score_grad_norm: float
     query_grad_norm: float
     example_weights: tuple[float, ...]
 
@@ -95,6 +100,7 @@ def softmax_saturation(
         scores = scale_scores(raw_scores, d_k) if scaled else raw_scores
     else:
         scores = raw_scores / temperature
+    raw_scores.retain_grad()
     scores.retain_grad()
     attn_weights = torch.softmax(scores, dim=-1)  # (Q, T)
     (attn_weights * upstream).sum().backward()
@@ -112,6 +118,7 @@ def softmax_saturation(
             entropy=entropy.mean().item(),
             effective_tokens=entropy.exp().mean().item(),
             score_grad_norm=scores.grad.norm(dim=-1).median().item(),
+            raw_score_grad_norm=raw_scores.grad.norm(dim=-1).median().item(),
             query_grad_norm=queries.grad.norm(dim=-1).median().item(),
             example_weights=tuple(attn_weights[0].tolist()),
         )
@@ -128,3 +135,57 @@ def saturation_sweep(
         for d_k in d_ks
         for scaled in (False, True)
     )
+
+
+def by_d_k(sweep: Sequence[SaturationStats], d_k: int) -> tuple[SaturationStats, SaturationStats]:
+    """The (unscaled, scaled) pair of a ``saturation_sweep`` at one d_k."""
+    unscaled = next(s for s in sweep if s.d_k == d_k and not s.scaled)
+    scaled = next(s for s in sweep if s.d_k == d_k and s.scaled)
+    return unscaled, scaled
+
+
+@dataclass(frozen=True)
+class TemperaturePoint:
+    """Softmax peakedness at one temperature T, for the queries and keys of one d_k.
+
+    alpha = softmax(q K^T / T);  H = -sum_j alpha_j log alpha_j;  effective tokens = e^H
+    (means over the queries).
+    """
+
+    temperature: float
+    max_weight: float
+    entropy: float
+    effective_tokens: float
+
+
+def temperature_curve(
+    d_k: int,
+    temperatures: Sequence[float],
+    *,
+    num_tokens: int = 8,
+    num_queries: int = 256,
+    seed: int = 0,
+) -> tuple[TemperaturePoint, ...]:
+    """How peaked softmax(q K^T / T) is at each temperature T, for one draw at one d_k.
+
+    The same queries and keys as ``softmax_saturation`` (same seed): T = 1 is its unscaled
+    row, T = sqrt(d_k) its scaled one. No autograd: one draw, one softmax per temperature.
+    """
+    if d_k < 1 or num_tokens < 1 or num_queries < 1:
+        raise ValueError("d_k, num_tokens and num_queries must all be at least 1.")
+    queries, keys, _ = random_queries_keys(d_k, num_tokens, num_queries, seed)
+    # (Q, d_k) -> (Q, 1, d_k) @ (Q, d_k, T) -> (Q, 1, T) -> (Q, T)
+    raw_scores = (queries.unsqueeze(1) @ keys.transpose(1, 2)).squeeze(1)
+    points = []
+    for temperature in temperatures:
+        attn_weights = softmax_with_temperature(raw_scores, temperature)  # (Q, T)
+        entropy = -(attn_weights * attn_weights.clamp_min(1e-30).log()).sum(-1)  # (Q,)
+        points.append(
+            TemperaturePoint(
+                temperature=float(temperature),
+                max_weight=attn_weights.max(-1).values.mean().item(),
+                entropy=entropy.mean().item(),
+                effective_tokens=entropy.exp().mean().item(),
+            )
+        )
+    return tuple(points)

@@ -173,7 +173,7 @@ def test_scaling_is_softmax_with_temperature_sqrt_dk(case, causal):
     expected = softmax_with_temperature(scores, math.sqrt(d_k))
     torch.testing.assert_close(trace.attn_weights, expected, atol=ATOL, rtol=0)
     torch.testing.assert_close(
-        trace.scaled_scores, scale_scores(trace.attn_scores, d_k), atol=ATOL, rtol=0
+        trace.scaled_scores, scale_scores(trace.masked_scores, d_k), atol=ATOL, rtol=0
     )
 
     unscaled = self_attention(inputs, *weights, scaled=False, causal=causal)
@@ -181,6 +181,9 @@ def test_scaling_is_softmax_with_temperature_sqrt_dk(case, causal):
     torch.testing.assert_close(
         unscaled.attn_weights, softmax_with_temperature(scores, 1.0), atol=ATOL, rtol=0
     )
+    # one pass holds both: the unscaled pass's weights are the scaled pass's other softmax
+    torch.testing.assert_close(trace.attn_weights_unscaled, unscaled.attn_weights, atol=ATOL, rtol=0)
+    torch.testing.assert_close(unscaled.attn_weights_scaled, trace.attn_weights, atol=ATOL, rtol=0)
 
 
 @SETTINGS

@@ -10,6 +10,7 @@ strings; trained on lengths 3-20, they are evaluated up to length 30.
     train       train_both(config, callback(step, rnn_loss, attention_loss))
     evaluate    accuracy_by_length, accuracy_by_position, decode
     checkpoint  load_pretrained, load_checkpoint, save_checkpoint
+    jobs        TrainingJobs: bounded background training shared by the page and the CLI
 
 Command line (``python -m attention.seq2seq --help``):
     train              retrain both models from the seed and rewrite attention/checkpoints/*.pt
@@ -40,6 +41,15 @@ from attention.seq2seq.evaluate import (
     greedy_decode,
     parse_digits,
 )
+from attention.seq2seq.jobs import (
+    SHIPPED,
+    JobStatus,
+    ModelPair,
+    TrainingBusyError,
+    TrainingJobs,
+    config_key,
+    shipped_pair,
+)
 from attention.seq2seq.model import (
     BOS,
     KINDS,
@@ -60,22 +70,28 @@ __all__ = [
     "DEFAULT_EVAL_SEED",
     "KINDS",
     "NUM_DIGITS",
+    "SHIPPED",
     "VOCAB_SIZE",
     "Checkpoint",
     "CopyBatch",
     "Decoding",
     "GreedyOutput",
+    "JobStatus",
     "LengthAccuracy",
+    "ModelPair",
     "ParameterCounts",
     "PositionAccuracy",
     "Pretrained",
     "Seq2SeqConfig",
     "Seq2SeqGRU",
     "TrainedPair",
+    "TrainingBusyError",
+    "TrainingJobs",
     "accuracy_by_length",
     "accuracy_by_position",
     "build_model",
     "checkpoint_path",
+    "config_key",
     "copy_batch",
     "copy_loss",
     "count_parameters",
@@ -89,5 +105,6 @@ __all__ = [
     "parse_digits",
     "random_digits",
     "save_checkpoint",
+    "shipped_pair",
     "train_both",
 ]

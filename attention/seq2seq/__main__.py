@@ -1,7 +1,8 @@
 """Command line: ``python -m attention.seq2seq train`` and ``python -m attention.seq2seq evaluate``.
 
-train     retrain both models from the default config's seed (CPU, about a minute) and
-          write attention/checkpoints/rnn.pt and attention.pt with their accuracy curves
+train     retrain both models from the default config's seed (CPU, about a minute), through
+          the same job runner as the RNN page, and write attention/checkpoints/rnn.pt and
+          attention.pt with their accuracy curves
 evaluate  token accuracy by input length for both checkpoints on fresh random sequences;
           --json prints {"rnn": {"1": 1.0, ...}, "attention": {"1": 1.0, ...}}
 """
@@ -12,6 +13,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import torch
+
 from attention.seq2seq.checkpoint import (
     CHECKPOINT_DIR,
     checkpoint_path,
@@ -19,37 +22,49 @@ from attention.seq2seq.checkpoint import (
     save_checkpoint,
 )
 from attention.seq2seq.evaluate import DEFAULT_EVAL_SEED, accuracy_by_length
+from attention.seq2seq.jobs import EVAL_LENGTHS, JobStatus, TrainingJobs
 from attention.seq2seq.model import Seq2SeqConfig
-from attention.seq2seq.train import train_both
 
-RECORD_SAMPLES = 1000  # sequences per length for the accuracy curves stored in the checkpoints
-EVAL_LENGTHS = range(1, 31)
+#: Sequences per length for the accuracy curves stored in the checkpoints, and evaluate's
+#: default: with the same seed, ``evaluate`` prints exactly the curves the RNN page draws.
+RECORD_SAMPLES = 1000
 
 
 def _train(args: argparse.Namespace) -> int:
+    """Train through the same job runner as the RNN page, then write both checkpoints."""
     config = Seq2SeqConfig()
     if args.steps is not None:
         config = replace(config, num_steps=args.steps)
     if args.seed is not None:
         config = replace(config, seed=args.seed)
 
-    def progress(step: int, rnn_loss: float, attention_loss: float) -> None:
-        if step % 50 == 0 or step == config.num_steps:
-            print(f"step {step:4d}/{config.num_steps}  loss rnn {rnn_loss:.4f}  "
-                  f"attention {attention_loss:.4f}", file=sys.stderr, flush=True)  # fmt: skip
+    def progress(status: JobStatus) -> None:
+        if status.rnn_losses and (status.step % 50 == 0 or status.step == config.num_steps):
+            print(f"step {status.step:4d}/{config.num_steps}  loss rnn "
+                  f"{status.rnn_losses[-1]:.4f}  attention {status.attention_losses[-1]:.4f}",
+                  file=sys.stderr, flush=True)  # fmt: skip
 
-    pair = train_both(config, progress)
-    print(f"trained both models in {pair.seconds:.1f} s")
-    for kind, model, losses in (
-        ("rnn", pair.rnn, pair.rnn_losses),
-        ("attention", pair.attention, pair.attention_losses),
+    jobs = TrainingJobs(eval_lengths=EVAL_LENGTHS, eval_samples=args.samples)
+    key = jobs.submit(config).key
+    status = jobs.wait(key, timeout=3600, on_progress=progress)
+    pair = jobs.result(key)
+    if pair is None:
+        print(f"training failed: {status.error if status else 'unknown job'}", file=sys.stderr)
+        return 1
+    print(f"trained both models in {pair.train_seconds:.1f} s")
+    for kind, curve, losses in (
+        ("rnn", pair.rnn_curve, pair.rnn_losses),
+        ("attention", pair.attention_curve, pair.attention_losses),
     ):
-        accuracy = accuracy_by_length(model, EVAL_LENGTHS, args.samples, DEFAULT_EVAL_SEED)
         path = save_checkpoint(
-            checkpoint_path(kind, args.dir), model, accuracy, losses, pair.seconds
+            checkpoint_path(kind, args.dir),
+            pair.model(kind),
+            curve,
+            torch.tensor(losses),
+            pair.train_seconds,
         )
-        curve = "  ".join(f"{n}:{accuracy.at(n):.3f}" for n in (4, 10, 20, 25, 30))
-        print(f"{kind:9s} -> {path} ({path.stat().st_size / 1024:.0f} KiB)  accuracy {curve}")
+        points = "  ".join(f"{n}:{curve.at(n):.3f}" for n in (4, 10, 20, 25, 30))
+        print(f"{kind:9s} -> {path} ({path.stat().st_size / 1024:.0f} KiB)  accuracy {points}")
     return 0
 
 
@@ -84,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     train.set_defaults(func=_train)
     evaluate = sub.add_parser("evaluate", help="token accuracy by input length, both models")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
-    evaluate.add_argument("--samples", type=int, default=300, help="sequences per length")
+    evaluate.add_argument("--samples", type=int, default=RECORD_SAMPLES,
+                          help="sequences per length (the page's curves use 1000)")  # fmt: skip
     evaluate.add_argument("--seed", type=int, default=DEFAULT_EVAL_SEED, help="data seed")
     evaluate.add_argument("--max-length", type=int, default=30, help="evaluate lengths 1..N")
     evaluate.add_argument("--dir", type=Path, default=CHECKPOINT_DIR, help="checkpoint dir")
