@@ -18,7 +18,7 @@ from ui.inputs import (
     unique_names,
     validate_embeddings,
 )
-from ui.state import DEFAULTS, LabSettings, from_query_params, to_query_params
+from ui import keys, settings
 
 BOOK = (BOOK_TOKENS, BOOK_INPUTS_LIST)
 
@@ -48,7 +48,7 @@ def test_parse_number_accepts_numbers_and_numeric_text() -> None:
 
 
 def test_editing_a_cell_changes_only_that_cell() -> None:
-    tokens, inputs = apply_editor_delta(*BOOK, {"edited_rows": {1: {"x2": 0.1}}}, seed=123)
+    tokens, inputs = apply_editor_delta(*BOOK, {"edited_rows": {1: {"dim 2": 0.1}}}, seed=123)
     assert tokens == BOOK_TOKENS
     assert inputs[1] == (0.55, 0.1, 0.66)
     assert inputs[0] == BOOK_INPUTS_LIST[0]
@@ -70,10 +70,10 @@ def test_renaming_a_token() -> None:
 @pytest.mark.parametrize(
     ("delta", "fragment"),
     [
-        ({"edited_rows": {0: {"x1": None}}}, "empty"),
-        ({"edited_rows": {0: {"x1": math.nan}}}, "empty or NaN"),
-        ({"edited_rows": {0: {"x1": math.inf}}}, "infinite"),
-        ({"edited_rows": {0: {"x1": 1e30}}}, "keep values within"),
+        ({"edited_rows": {0: {"dim 1": None}}}, "empty"),
+        ({"edited_rows": {0: {"dim 1": math.nan}}}, "empty or NaN"),
+        ({"edited_rows": {0: {"dim 1": math.inf}}}, "infinite"),
+        ({"edited_rows": {0: {"dim 1": 1e30}}}, "keep values within"),
         ({"edited_rows": {0: {"token": "step"}}}, "unique"),
         ({"edited_rows": {0: {"token": " "}}}, "no name"),
         ({"deleted_rows": [0, 1, 2, 3, 4, 5]}, "no tokens"),
@@ -112,23 +112,50 @@ def test_matrix_round_trips_through_the_url() -> None:
     assert decode_matrix(encode_matrix(BOOK_INPUTS_LIST), "x") == BOOK_INPUTS_LIST
 
 
+SHARED = {
+    s.name: s
+    for s in (settings.EMBEDDINGS, settings.SEEDS, settings.D_OUT, settings.SCALED,
+              settings.QUERY, settings.PROJECTOR)
+}  # fmt: skip
+
+
+def to_params(values: dict) -> dict[str, str]:
+    """What the URL holds for these values (only what differs from the defaults)."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        setting = SHARED[name]
+        if value != setting.default:
+            out.update(setting.to_params(value))
+    return out
+
+
 def test_default_settings_give_a_clean_url() -> None:
-    assert to_query_params(DEFAULTS) == {}
+    assert to_params({name: s.default for name, s in SHARED.items()}) == {}
 
 
 def test_settings_round_trip_through_the_url() -> None:
-    settings = LabSettings(
-        tokens=("a", "b,c"),
-        inputs=((1.0, 2.0), (3.0, -4.5)),
-        qkv_seeds=(1, 2, 3),
-        d_out=4,
-        scaled=False,
-        query=0,
-        projector=True,
-    )
-    result = from_query_params(to_query_params(settings))
+    values = {
+        "embeddings": (("a", "b,c"), ((1.0, 2.0), (3.0, -4.5))),
+        "seeds": (1, 2, 3),
+        "d_out": 4,
+        "scaled": False,
+        "query": 0,
+        "projector": True,
+    }
+    result = keys.parse_params(to_params(values), SHARED)
     assert result.errors == ()
-    assert LabSettings(**{**DEFAULTS.__dict__, **result.changes}) == settings
+    assert result.changes == values
+
+
+def test_one_seed_is_one_number_in_the_url() -> None:
+    assert to_params({"seeds": (7, 7, 7)}) == {"seed": "7"}
+    assert keys.parse_params({"seed": "7"}, SHARED).changes == {"seeds": (7, 7, 7)}
+
+
+def test_tokens_without_numbers_get_their_seeded_embeddings() -> None:
+    result = keys.parse_params({"tokens": '["Your","cat"]'}, SHARED)
+    tokens, inputs = result.changes["embeddings"]
+    assert tokens == ("Your", "cat") and inputs[0] == BOOK_INPUTS_LIST[0] and len(inputs[1]) == 3
 
 
 @pytest.mark.parametrize(
@@ -141,7 +168,7 @@ def test_settings_round_trip_through_the_url() -> None:
         ({"d_out": "1e9"}, "d_out"),
         ({"scaled": "maybe"}, "scaled"),
         ({"projector": "big"}, "projector"),
-        ({"query": "99"}, "query"),
+        ({"query": "-1"}, "query"),
         ({"x": "1,2;3"}, "x"),
         ({"x": "1,inf;3,4"}, "x"),
         ({"tokens": "not json"}, "tokens"),
@@ -150,7 +177,7 @@ def test_settings_round_trip_through_the_url() -> None:
     ],
 )
 def test_tampered_url_parameters_are_reported_and_skipped(params: dict, bad: str) -> None:
-    result = from_query_params({**params, "d_out": params.get("d_out", "3")})
+    result = keys.parse_params({**params, "d_out": params.get("d_out", "3")}, SHARED)
     assert len(result.errors) == 1 and f"?{bad}=" in result.errors[0]
     if bad != "d_out":
         assert result.changes["d_out"] == 3  # the valid parameter still applies

@@ -1,8 +1,14 @@
-"""The glue between the pure-torch core (``attention/``) and the pages.
+"""The shared layer: what two or more lessons use, one of each.
 
-state     widget keys, defaults and the shared-settings getter (one place)
-inputs    parsing and validating what students type (no streamlit: unit-testable)
-compute   cached wrappers around the core, keyed on primitives
-charts    the one heatmap function every page uses, and small chart helpers
-layout    page frame: config, sidebar navigation, reset/share, step-by-step reveal, code
+    keys        the one scheme for widget keys, stored settings and the share link
+    settings    the settings every lesson shares (embeddings, seeds, d_out, scaling, query)
+    inputs      parsing and validating what students type (pure Python)
+    frame       the page frame: registry, sidebar, projector, reset, steps as tabs, fragment
+    compute     cached views of the core that two lessons use (the only torch here)
+    tables      the one table renderer; a heatmap is a coloured table
+    charts      the one chart pipeline (lines, bars, points): template, fill, cache
+    fmt         the one formatter for numbers, vectors and the notation
+    blocks      merged markdown, a lesson's prose, code
+    embeddings  the embedding controls (sentence, d_in, sliders, grid) and the query picker
+    grids       data editors that keep their key while a student types
 """

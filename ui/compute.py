@@ -1,9 +1,20 @@
-"""Cached wrappers around the core, keyed on primitives (tuples, ints, floats, bools).
+"""Cached views of the core that two or more lessons share, keyed on plain values.
 
-``st.cache_data`` cannot hash a tensor, so pages pass the plain values held in the shared
-settings and get the core's frozen trace back. Each cached call is shared by every session of
-the process: the results are read, never mutated.
+``st.cache_data`` cannot hash a tensor, so a view takes the settings' tuples and returns the
+core's trace as tuples of floats: immutable, so ``st.cache_resource`` hands every session the
+same object (no copy per read), and bounded by ``max_entries``. The pages never see a tensor.
+
+    tensor(matrix)                 a plain matrix as float32
+    rows(t)                        a tensor as nested tuples
+    qkv_weights(...)               W_query, W_key, W_value from seeds (and hand edits)
+    simplified(inputs)             section 3.3 on these embeddings
+    self_attention(...)            sections 3.4-3.5 on these embeddings and parameters
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 import torch
@@ -11,12 +22,14 @@ import torch
 import attention
 from ui.inputs import Matrix
 
-CACHE = {"max_entries": 512, "show_spinner": False}
+#: Every cache of a view: at most this many entries per function, shared by all sessions.
+CACHE: dict[str, Any] = {"max_entries": 256, "show_spinner": False}
 
-# The lab's tensors are tiny: one thread per op beats two threads fighting over two cores, and
-# leaves the other core to the other students' sessions (measured: a sweep took 66 ms on one
-# thread, 1.2 s on two while the machine was busy).
+# The lab's tensors are tiny: one thread per operation is fastest, and it leaves the other core
+# to the other students' sessions. (Process-wide; set once when a page first imports this.)
 torch.set_num_threads(1)
+
+NAMES: tuple[str, str, str] = ("W_query", "W_key", "W_value")
 
 
 def tensor(matrix: Matrix) -> torch.Tensor:
@@ -24,114 +37,155 @@ def tensor(matrix: Matrix) -> torch.Tensor:
     return torch.tensor(matrix, dtype=torch.float32)
 
 
-def to_lists(values: torch.Tensor) -> list:
-    """A tensor as nested Python lists, for tables and charts."""
-    return values.detach().tolist()
+def rows(values: torch.Tensor) -> Any:
+    """A tensor as nested tuples of Python numbers (a matrix, a vector or a scalar)."""
+    out = values.detach().tolist()
+    return _freeze(out)
 
 
-@st.cache_data(**CACHE)
-def simplified(inputs: Matrix) -> attention.SimplifiedTrace:
-    """Section 3.3 on the given embeddings."""
-    return attention.simplified_self_attention(tensor(inputs))
+def _freeze(value: Any) -> Any:
+    return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
 
 
-@st.cache_data(**CACHE)
-def qkv_weights(
+def draw_weights(
     d_in: int,
     d_out: int,
     qkv_seeds: tuple[int, int, int],
     weight_edits: tuple[tuple[str, Matrix], ...] = (),
     linear: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """W_query, W_key, W_value: matrix i is the i-th draw of ``init_qkv_weights`` from seed i.
+    """W_query, W_key, W_value: matrix k is the k-th draw of the book's initialisation from
+    seed k (one seed for all three is exactly the book's ``torch.manual_seed(seed)``).
 
-    With one seed for all three this is exactly the book's ``torch.manual_seed(seed)`` then
-    three ``torch.rand(d_in, d_out)``. ``weight_edits`` replaces whole matrices a student edited.
-    ``linear=True`` draws the ``nn.Linear`` weights of the book's ``SelfAttention_v2`` instead.
+    ``linear=True`` draws the ``nn.Linear`` weights of the book's ``SelfAttention_v2``;
+    ``weight_edits`` replaces whole matrices a student edited by hand.
     """
     init = attention.init_linear_qkv_weights if linear else attention.init_qkv_weights
-    drawn = [init(d_in, d_out, seed)[i] for i, seed in enumerate(qkv_seeds)]
+    drawn = [init(d_in, d_out, seed)[k] for k, seed in enumerate(qkv_seeds)]
     edits = dict(weight_edits)
-    names = ("W_query", "W_key", "W_value")
     W_query, W_key, W_value = (
         tensor(edits[name]) if name in edits else weight
-        for name, weight in zip(names, drawn, strict=True)
+        for name, weight in zip(NAMES, drawn, strict=True)
     )
     return W_query, W_key, W_value
 
 
-@st.cache_data(**CACHE)
+@st.cache_resource(**CACHE)
+def seeded_weights(
+    d_in: int, d_out: int, qkv_seeds: tuple[int, int, int], linear: bool = False
+) -> tuple[Matrix, Matrix, Matrix]:
+    """The three matrices as the seeds draw them, before any hand edit (as tuples)."""
+    W_query, W_key, W_value = draw_weights(d_in, d_out, qkv_seeds, (), linear)
+    return rows(W_query), rows(W_key), rows(W_value)
+
+
+@dataclass(frozen=True)
+class SimplifiedView:
+    """Section 3.3 on one set of embeddings (tuples; n = num_tokens).
+
+    attn_scores, attn_weights (softmax over dim=-1), weights_dim0 (softmax over dim=0),
+    naive_weights (each row divided by its sum): (n, n); context_vecs: (n, d_in).
+    """
+
+    attn_scores: Matrix
+    attn_weights: Matrix
+    weights_dim0: Matrix
+    naive_weights: Matrix
+    context_vecs: Matrix
+
+
+@st.cache_resource(**CACHE)
+def simplified(inputs: Matrix) -> SimplifiedView:
+    """Section 3.3 on the given embeddings: scores, weights three ways, context vectors."""
+    trace = attention.simplified_self_attention(tensor(inputs))
+    return SimplifiedView(
+        attn_scores=rows(trace.attn_scores),
+        attn_weights=rows(trace.attn_weights),
+        weights_dim0=rows(attention.attention_weights(trace.attn_scores, dim=0)),
+        naive_weights=rows(attention.naive_attention_weights(trace.attn_scores)),
+        context_vecs=rows(trace.context_vecs),
+    )
+
+
+@dataclass(frozen=True)
+class AttentionView:
+    """Every step of one self-attention pass (``attention.SelfAttentionTrace``) as tuples.
+
+    W: name -> (d_in, d_out); queries, keys, values: (n, d_out); every score and weight
+    matrix: (n, n); mask, dropout_mask: (n, n) of 0/1 (1 = hidden / dropped) or None;
+    context_vecs: (n, d_out).
+    """
+
+    W_query: Matrix
+    W_key: Matrix
+    W_value: Matrix
+    queries: Matrix
+    keys: Matrix
+    values: Matrix
+    attn_scores: Matrix
+    mask: Matrix | None
+    masked_scores: Matrix
+    scaled_scores: Matrix
+    attn_weights_scaled: Matrix
+    attn_weights_unscaled: Matrix
+    attn_weights: Matrix
+    dropout_mask: Matrix | None
+    dropped_weights: Matrix
+    context_vecs: Matrix
+    d_k: int
+    scaled: bool
+    dropout: float
+
+    def weights(self, name: str) -> Matrix:
+        """W_query, W_key or W_value by name."""
+        return getattr(self, name)
+
+    @property
+    def dropped_fraction(self) -> float:
+        """The share of all attention weights that dropout zeroed (0 without dropout)."""
+        if self.dropout_mask is None:
+            return 0.0
+        cells = [v for row in self.dropout_mask for v in row]
+        return sum(cells) / len(cells)
+
+
+@st.cache_resource(**CACHE)
 def self_attention(
     inputs: Matrix,
     d_out: int,
     qkv_seeds: tuple[int, int, int],
     weight_edits: tuple[tuple[str, Matrix], ...] = (),
+    *,
     scaled: bool = True,
     causal: bool = False,
     dropout: float = 0.0,
-    dropout_seed: int = 123,
+    dropout_seed: int = attention.BOOK_DROPOUT_SEED,
     linear: bool = False,
-) -> attention.SelfAttentionTrace:
-    """Sections 3.4-3.5 on the given embeddings and weight parameters (see ``qkv_weights``)."""
-    W_query, W_key, W_value = qkv_weights(len(inputs[0]), d_out, qkv_seeds, weight_edits, linear)
-    return attention.self_attention(
-        tensor(inputs),
-        W_query,
-        W_key,
-        W_value,
-        scaled=scaled,
-        causal=causal,
-        dropout=dropout,
-        seed=dropout_seed,
+) -> AttentionView:
+    """Sections 3.4-3.5 on these embeddings and weight parameters (see ``draw_weights``)."""
+    W_query, W_key, W_value = draw_weights(len(inputs[0]), d_out, qkv_seeds, weight_edits, linear)
+    trace = attention.self_attention(
+        tensor(inputs), W_query, W_key, W_value,
+        scaled=scaled, causal=causal, dropout=dropout, seed=dropout_seed,
+    )  # fmt: skip
+    return AttentionView(
+        W_query=rows(trace.W_query),
+        W_key=rows(trace.W_key),
+        W_value=rows(trace.W_value),
+        queries=rows(trace.queries),
+        keys=rows(trace.keys),
+        values=rows(trace.values),
+        attn_scores=rows(trace.attn_scores),
+        mask=None if trace.mask is None else rows(trace.mask.float()),
+        masked_scores=rows(trace.masked_scores),
+        scaled_scores=rows(trace.scaled_scores),
+        attn_weights_scaled=rows(trace.attn_weights_scaled),
+        attn_weights_unscaled=rows(trace.attn_weights_unscaled),
+        attn_weights=rows(trace.attn_weights),
+        dropout_mask=None if trace.dropout_mask is None else rows(trace.dropout_mask.float()),
+        dropped_weights=rows(trace.dropped_weights),
+        context_vecs=rows(trace.context_vecs),
+        d_k=trace.d_k,
+        scaled=trace.scaled,
+        dropout=trace.dropout,
     )
-
-
-@st.cache_data(**CACHE)
-def saturation(
-    d_k: int, scaled: bool, temperature: float | None = None, num_tokens: int = 8, seed: int = 0
-) -> attention.SaturationStats:
-    """How peaked softmax gets at one d_k, and the gradient through it (autograd)."""
-    return attention.softmax_saturation(
-        d_k, scaled=scaled, temperature=temperature, num_tokens=num_tokens, seed=seed
-    )
-
-
-@st.cache_data(**CACHE)
-def saturation_sweep(
-    d_ks: tuple[int, ...], num_tokens: int = 8, seed: int = 0
-) -> tuple[attention.SaturationStats, ...]:
-    """``saturation`` at each d_k, unscaled and scaled."""
-    return attention.saturation_sweep(d_ks, num_tokens=num_tokens, seed=seed)
-
-
-@st.cache_data(**CACHE)
-def multihead(
-    inputs: Matrix, d_out: int, num_heads: int, dropout: float, seed: int, dropout_seed: int = 123
-) -> attention.MultiHeadTrace:
-    """Section 3.6: the book's MultiHeadAttention built from ``seed`` (locally), traced step by step.
-
-    ``context_length`` is the number of tokens, as in the book's example.
-    """
-    mha = attention.MultiHeadAttention.from_seed(
-        len(inputs[0]), d_out, len(inputs), dropout, num_heads, seed
-    )
-    return attention.multihead_trace(mha, tensor(inputs), dropout_seed=dropout_seed)
-
-
-@st.cache_data(**CACHE)
-def causal_renormalization_gap(
-    inputs: Matrix,
-    d_out: int,
-    qkv_seeds: tuple[int, int, int],
-    weight_edits: tuple[tuple[str, Matrix], ...] = (),
-    linear: bool = False,
-) -> float:
-    """Largest difference between the book's two causal approaches (3.5.1) on these inputs.
-
-    softmax -> zero the future -> renormalise, versus -inf mask -> softmax: equal up to rounding.
-    """
-    unmasked = self_attention(inputs, d_out, qkv_seeds, weight_edits, linear=linear).attn_weights
-    masked = self_attention(
-        inputs, d_out, qkv_seeds, weight_edits, causal=True, linear=linear
-    ).attn_weights
-    return (attention.renormalized_causal_weights(unmasked) - masked).abs().max().item()

@@ -16,6 +16,8 @@ MAX_TOKENS: int = 40  # more than this makes heatmaps unreadable
 MAX_D_IN: int = 16
 MAX_ABS_VALUE: float = 1e6  # beyond this softmax is a pure step function and charts say nothing
 MAX_TOKEN_CHARS: int = 24
+MAX_SEED: int = 2**31 - 1
+MAX_D_OUT: int = 16
 
 Matrix = tuple[tuple[float, ...], ...]
 
@@ -92,8 +94,16 @@ def validate_embeddings(
     for name, row in zip(names, rows, strict=True):
         if len(row) != d_in:
             raise InputError(f"'{name}' has {len(row)} numbers; every token needs {d_in}.")
-        matrix.append(tuple(parse_number(v, f"'{name}', x{j + 1}") for j, v in enumerate(row)))
+        matrix.append(tuple(parse_number(v, f"'{name}', {dim_name(j)}") for j, v in enumerate(row)))
     return names, tuple(matrix)
+
+
+def dim_name(j: int) -> str:
+    """The name of coordinate ``j`` (0-based) of a vector: "dim 1" ... "dim d_in".
+
+    Never "x1": the book writes x⁽¹⁾ for the first *token*.
+    """
+    return f"dim {j + 1}"
 
 
 def tokenize(sentence: str) -> tuple[str, ...]:
@@ -144,7 +154,7 @@ def apply_editor_delta(
     """
     d_in = len(inputs[0]) if inputs else 0
     table: list[dict[str, Any]] = [
-        {"token": t, **{f"x{j + 1}": v for j, v in enumerate(row)}}
+        {"token": t, **{dim_name(j): v for j, v in enumerate(row)}}
         for t, row in zip(tokens, inputs, strict=True)
     ]
     for index, changes in (delta.get("edited_rows") or {}).items():
@@ -155,7 +165,7 @@ def apply_editor_delta(
     deleted = {int(i) for i in delta.get("deleted_rows") or []}
     table = [row for i, row in enumerate(table) if i not in deleted]
     new_tokens = [row.get("token") for row in table]
-    rows = [[row.get(f"x{j + 1}") for j in range(d_in)] for row in table]
+    rows = [[row.get(dim_name(j)) for j in range(d_in)] for row in table]
     return validate_embeddings(new_tokens, rows)
 
 
@@ -166,9 +176,9 @@ def _complete_added_row(row: dict[str, Any], d_in: int, seed: int, position: int
         row["token"] = token
     filled = token_embedding(str(token), d_in, seed)
     for j in range(d_in):
-        value = row.get(f"x{j + 1}")
+        value = row.get(dim_name(j))
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            row[f"x{j + 1}"] = filled[j]
+            row[dim_name(j)] = filled[j]
     return row
 
 
@@ -211,3 +221,30 @@ def parse_int(raw: Any, where: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise InputError(f"{where} must be between {low} and {high}; got {value}.")
     return value
+
+
+def parse_flag(text: str, where: str) -> bool:
+    """A switch from a URL: 1/0, true/false, on/off, yes/no."""
+    if text.strip().lower() in ("1", "true", "on", "yes"):
+        return True
+    if text.strip().lower() in ("0", "false", "off", "no"):
+        return False
+    raise InputError(f"{where} must be 1 or 0.")
+
+
+def parse_seeds(text: str) -> tuple[int, int, int]:
+    """One seed for W_query, W_key and W_value ("7"), or three ("7,8,9")."""
+    parts = text.split(",")
+    if len(parts) not in (1, 3):
+        raise InputError("seed takes one whole number or three (query, key, value).")
+    seeds = [parse_int(p, "seed", 0, MAX_SEED) for p in parts]
+    return (seeds[0],) * 3 if len(seeds) == 1 else (seeds[0], seeds[1], seeds[2])
+
+
+def parse_choice(text: str, where: str, choices: Sequence[Any], show: Any = str) -> Any:
+    """One of ``choices``, matched by its text as ``show`` writes it (``show(c) == text``)."""
+    for choice in choices:
+        if show(choice) == text.strip():
+            return choice
+    listed = ", ".join(show(c) for c in choices[:6]) + (", …" if len(choices) > 6 else "")
+    raise InputError(f"{where} must be one of {listed}; got '{text}'.")

@@ -1,0 +1,8 @@
+"""Sections 3.4-3.5: scaled dot-product attention with trainable weights, every step live.
+
+controls   seeds, re-roll, d_out, hand edits; the √d_k switch, causal mask, dropout
+view       one pass of the core as tuples; the book's printed values beside ours
+changes    what the last change did to each kind of "weights"
+text       sentences built from the numbers
+snippet    the notebook code that reproduces the page
+"""
