@@ -1,94 +1,78 @@
-"""Attention Lab, home page: the chapter's path, with the book's example computed live."""
+"""Attention Lab, home page: the chapter's path, and the book's example computed live."""
 
 import streamlit as st
 
 from attention import simplified_self_attention
-from attention.data import BOOK_PRINTED
-from ui import charts, compute
-from ui.layout import PAGES, page_link, page_setup, prose, show_source
+from lessons.home import text
+from ui import blocks, compute, fmt, frame, keys, settings, tables
+from ui.blocks import markdown, prose
 
-settings = page_setup("Home", "home")
-
-
-def book4(values: list[float] | tuple[float, ...]) -> str:
-    """Numbers as the book prints them: four decimals, trailing zeros kept."""
-    return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
+PAGE = "home"
 
 
-st.title("🔍 Attention Lab")
-st.subheader(
-    "Self-attention from chapter 3 of *Build a Large Language Model (From Scratch)*, to touch"
-)
-prose("home")
-
-st.header("The chapter's path")
-# the first two stops share the RNN page, each with its own part of it; the others say what
-# their page teaches (None)
-RNN_PROBLEM = (
-    "An encoder-decoder RNN squeezes the whole input into one hidden state: watch a trained "
-    "one forget long inputs."
-)
-RNN_BAHDANAU = (
-    "The decoder looks back at every encoder state: see its attention weights, step by step."
-)
-TOUR = (
-    ("1. The problem: RNN encoder-decoders", "3.1", PAGES[0], RNN_PROBLEM),
-    ("2. Bahdanau attention: look back at every input", "3.2", PAGES[0], RNN_BAHDANAU),
-    ("3. Simplified self-attention", "3.3", PAGES[1], None),
-    ("4. Scaled dot-product attention", "3.4", PAGES[2], None),
-    ("5. Why scale by √d_k", "3.4", PAGES[3], None),
-    ("6. Causal mask, dropout, multi-head", "3.5-3.6", PAGES[4], None),
-)
-cols = st.columns(3)  # two rows of three: wide enough to read, even in projector mode
-for i, (step, section, page, blurb) in enumerate(TOUR):
-    col = cols[i % 3]
-    with col, st.container(border=True):
-        # one element per card: every element costs the browser time on each rerun
-        st.markdown(f"**{step}**  \n§ {section}\n\n:small[:gray[{blurb or page.teaches}]]")
-        if page.exists:
-            page_link(page, "Open")
-
-st.header("The book's example, computed live")
-st.markdown(
-    f"The sentence *{' '.join(settings.tokens)}*, each token a {settings.d_in}-d embedding. "
-    "Hover a cell for its exact value."
-)
-trace = compute.simplified(settings.inputs)
-left, right = st.columns(2)
-with left:
-    charts.show(
-        charts.heatmap(
-            compute.to_lists(trace.attn_weights),
-            settings.tokens,
-            settings.tokens,
-            title="Attention weights: softmax(inputs @ inputs.T, dim=-1)",
-            x_title="key (attended-to token)",
-            y_title="query token",
-            value_title="weight",
-            highlight_row=settings.query,
-        ),
+def intro() -> None:
+    markdown(
+        "# 🔍 Attention Lab",
+        "### Self-attention from chapter 3 of *Build a Large Language Model (From Scratch)*, "
+        "to touch",
+        prose(PAGE, "intro"),
     )
-with right:
-    st.markdown(f"**Context vector of the query *{settings.query_token}*** (section 3.3):")
-    st.dataframe(
-        charts.matrix_frame(
-            [compute.to_lists(trace.context_vecs[settings.query])],
-            ["z"],
-            [f"dim {j + 1}" for j in range(settings.d_in)],
-        ),
+
+
+def tour() -> None:
+    """The six stops of the chapter, in reading order row by row (they stack 1, 2, 3 ... on a
+    phone)."""
+    st.markdown("## The chapter's path")
+    for start in range(0, len(text.TOUR), 3):
+        for stop, col in zip(text.TOUR[start : start + 3], st.columns(3), strict=False):
+            with col, st.container(border=True):
+                st.markdown(f"**{stop.title}**  \n§ {stop.section}\n\n{stop.blurb}")
+                frame.page_link(stop.page, "Open")
+
+
+def live_example(current: settings.LabSettings) -> None:
+    """Section 3.3 on the shared embeddings, and the scaled page's result for the same query."""
+    simple = compute.simplified(current.inputs)
+    attn = compute.self_attention(
+        current.inputs, current.d_out, current.qkv_seeds, current.weight_edits,
+        scaled=current.scaled,
+    )  # fmt: skip
+    q = current.query
+    markdown(
+        "## The book's example, computed live",
+        prose(PAGE, "example"),
+        f"*{' '.join(current.tokens)}*: {len(current.tokens)} tokens, d_in = {current.d_in}.",
     )
-    if settings.is_book_state and settings.query == 1:
-        st.success(
-            f"Matches the book: z⁽²⁾ = {book4(BOOK_PRINTED['simplified.context_vec_2'])} "
-            f"and the weights of 'journey' are {book4(BOOK_PRINTED['simplified.attn_weights_2'])}.",
-            icon="📖",
+    tables.show(
+        tables.matrix(
+            simple.attn_weights, current.tokens, current.tokens,
+            caption="<strong>Attention weights</strong>: softmax(inputs @ inputs.T, dim=-1); "
+            "each row sums to 1",
+            row_title="query i", col_title="key j", heat=tables.Heat(0.0, 1.0),
+            mark_row=q, projector=current.projector,
         )
-    scaled = compute.self_attention(
-        settings.inputs, settings.d_out, settings.qkv_seeds, settings.weight_edits
-    )
+    )  # fmt: skip
     st.markdown(
-        f"**With trainable weights** (section 3.4, seed {settings.qkv_seeds[0]}, d_out = {settings.d_out}), "
-        f"the context vector of *{settings.query_token}* is "
-        f"`{book4(compute.to_lists(scaled.context_vecs[settings.query]))}`."
+        f"**Context vector of the query *{current.query_token}*** (section 3.3): "
+        f"z{fmt.sup(q + 1)} = `{fmt.vector(simple.context_vecs[q])}`"
     )
-show_source(simplified_self_attention, title="The code behind these numbers")
+    check = text.book_check(current, simple)
+    if check:
+        st.success(check, icon="📖")
+    st.markdown(text.trainable(current, attn))
+    blocks.code(
+        "🐍 The code behind these numbers",
+        lambda: blocks.source(simplified_self_attention),
+        key=keys.widget_key(PAGE, "source"),
+    )
+
+
+def lesson() -> None:
+    current = settings.current()
+    intro()
+    tour()
+    live_example(current)
+
+
+frame.setup(PAGE, "Home")
+frame.run(lesson)

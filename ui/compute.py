@@ -22,8 +22,10 @@ import torch
 import attention
 from ui.inputs import Matrix
 
-#: Every cache of a view: at most this many entries per function, shared by all sessions.
-CACHE: dict[str, Any] = {"max_entries": 256, "show_spinner": False}
+#: Every cache of a view: at most this many entries per function, shared by all sessions, each
+#: dropped an hour after it was made. (A view of 40 tokens is about half a megabyte: the bound
+#: keeps a class's worth of states in memory, not every state anyone ever tried.)
+CACHE: dict[str, Any] = {"max_entries": 128, "ttl": 3600, "show_spinner": False}
 
 # The lab's tensors are tiny: one thread per operation is fastest, and it leaves the other core
 # to the other students' sessions. (Process-wide; set once when a page first imports this.)
@@ -168,6 +170,11 @@ def self_attention(
         tensor(inputs), W_query, W_key, W_value,
         scaled=scaled, causal=causal, dropout=dropout, seed=dropout_seed,
     )  # fmt: skip
+    weights_scaled, weights_unscaled = (
+        rows(trace.attn_weights_scaled),
+        rows(trace.attn_weights_unscaled),
+    )
+    in_use = weights_scaled if trace.scaled else weights_unscaled
     return AttentionView(
         W_query=rows(trace.W_query),
         W_key=rows(trace.W_key),
@@ -179,11 +186,11 @@ def self_attention(
         mask=None if trace.mask is None else rows(trace.mask.float()),
         masked_scores=rows(trace.masked_scores),
         scaled_scores=rows(trace.scaled_scores),
-        attn_weights_scaled=rows(trace.attn_weights_scaled),
-        attn_weights_unscaled=rows(trace.attn_weights_unscaled),
-        attn_weights=rows(trace.attn_weights),
+        attn_weights_scaled=weights_scaled,
+        attn_weights_unscaled=weights_unscaled,
+        attn_weights=in_use,  # the same object, not a copy
         dropout_mask=None if trace.dropout_mask is None else rows(trace.dropout_mask.float()),
-        dropped_weights=rows(trace.dropped_weights),
+        dropped_weights=in_use if trace.dropout_mask is None else rows(trace.dropped_weights),
         context_vecs=rows(trace.context_vecs),
         d_k=trace.d_k,
         scaled=trace.scaled,

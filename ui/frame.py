@@ -212,7 +212,7 @@ def _sidebar(page: str) -> None:
 
 
 class Steps:
-    """A lesson's steps as tabs: one step is built and shown at a time.
+    """A lesson's steps, one at a time: a step picker, and the open step built alone.
 
     The page keeps its controls and the result it follows above the tabs, so every change
     shows there at once; the tab holds one step in full. (Each element a run rebuilds costs
@@ -254,18 +254,33 @@ class Steps:
         keys.store(self._step, step)
         st.session_state[_FULL_RERUN] = True  # the sidebar lists what is revealed
 
-    def tab(self):  # -> streamlit's TabContainer
-        """Draw the tab bar (the revealed steps) and return the open step's tab."""
+    def tab(self):  # -> a Streamlit container
+        """Draw the step picker (the revealed steps) and return the container of the open step.
+
+        The picker is a segmented control, not ``st.tabs``: the open step is built alone
+        either way, and a segmented control costs the browser next to nothing on each rerun
+        (a tab bar about 20 ms: docs/performance.md).
+        """
         key = keys.widget_key(self.page, "steps")
         label = self.labels[self.current - 1]
         if st.session_state.get(key) != label:
             st.session_state[key] = label
 
         def picked() -> None:
-            self._open(self.labels.index(st.session_state[key]) + 1)
+            chosen = st.session_state.get(key)
+            if chosen is None:  # a click on the open step: it stays open
+                st.session_state[key] = label
+                return
+            self._open(self.labels.index(chosen) + 1)
 
-        tabs = st.tabs(list(self.labels[: self.available]), key=key, on_change=picked)
-        return tabs[self.current - 1]
+        st.segmented_control(
+            "Steps of this lesson",
+            list(self.labels[: self.available]),
+            key=key,
+            on_change=picked,
+            help="One step at a time: the controls and the result above follow every change.",
+        )
+        return st.container(key=keys.widget_key(self.page, "step_body"))
 
     def _start_over(self) -> None:  # a sidebar button: its click reruns the whole page
         keys.store(self._revealed, 1)
