@@ -7,6 +7,14 @@ If the entries of q and k are independent with mean 0 and variance 1, then
 so the scores spread like sqrt(d_k). Large scores push softmax towards a one-hot step
 function, whose Jacobian diag(alpha) - alpha alpha^T goes to zero: gradients vanish.
 Dividing by sqrt(d_k) brings the variance back to 1 at every d_k.
+
+The division also enters the chain rule. With omega = q . k and alpha = softmax(omega / T),
+
+    dL/d omega = (1/T) dL/d(omega / T),        dL/dq = sum_j (dL/d omega_j) k_j,
+
+so the scaled model pays a factor 1/sqrt(d_k) on the way back that the unscaled one does not.
+Which effect wins (saturation or the factor) is measured here at the query, where the
+gradient reaches W_query: ``query_grad_norm`` and ``scaling_pays_from``.
 """
 
 import math
@@ -69,30 +77,31 @@ def random_queries_keys(
     return queries, keys, upstream
 
 
-def softmax_saturation(
-    d_k: int,
-    *,
-    scaled: bool = True,
-    temperature: float | None = None,
-    num_tokens: int = 8,
-    num_queries: int = 256,
-    seed: int = 0,
-) -> SaturationStats:
-    """Measure softmax peakedness and the gradient that flows back through it at one d_k.
-
-    alpha = softmax(q K^T / T),  L = sum_j alpha_j g_j   (g ~ N(0, 1), fixed)
-
-    dL/d scores = (diag(alpha) - alpha alpha^T) g: it vanishes as alpha becomes one-hot.
-
-    T is sqrt(d_k) when ``scaled``, else 1; an explicit ``temperature`` overrides both.
-    Gradients come from autograd, averaged over ``num_queries`` independent queries.
-    """
+def _check(d_k: int, num_tokens: int, num_queries: int) -> None:
     if d_k < 1 or num_tokens < 1 or num_queries < 1:
         raise ValueError("d_k, num_tokens and num_queries must all be at least 1.")
+
+
+def _measure(
+    queries: torch.Tensor,
+    keys: torch.Tensor,
+    upstream: torch.Tensor,
+    *,
+    scaled: bool,
+    temperature: float | None,
+) -> SaturationStats:
+    """One softmax over one draw, its peakedness and its gradients (autograd).
+
+    alpha = softmax(omega / T), omega = q . k;  L = sum_j alpha_j g_j;  backward to q.
+    T is sqrt(d_k) when ``scaled``, else 1; an explicit ``temperature`` overrides both.
+
+    Shapes:
+        queries: (Q, d_k); keys: (Q, num_tokens, d_k); upstream: (Q, num_tokens)
+    """
+    _, num_tokens, d_k = keys.shape  # (Q, num_tokens, d_k)
     if temperature is not None and not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}.")
-    queries, keys, upstream = random_queries_keys(d_k, num_tokens, num_queries, seed)
-    queries.requires_grad_(True)
+    queries = queries.detach().clone().requires_grad_(True)  # a fresh leaf per measurement
     # (Q, d_k) -> (Q, 1, d_k) @ (Q, d_k, T) -> (Q, 1, T) -> (Q, T)
     raw_scores = (queries.unsqueeze(1) @ keys.transpose(1, 2)).squeeze(1)
     if temperature is None:
@@ -106,7 +115,7 @@ def softmax_saturation(
     (attn_weights * upstream).sum().backward()
 
     with torch.no_grad():
-        entropy = -(attn_weights * attn_weights.clamp_min(1e-30).log()).sum(-1)
+        entropy = -(attn_weights * attn_weights.clamp_min(1e-30).log()).sum(-1)  # (Q,)
         return SaturationStats(
             d_k=d_k,
             scaled=scaled,
@@ -124,17 +133,47 @@ def softmax_saturation(
         )
 
 
+def softmax_saturation(
+    d_k: int,
+    *,
+    scaled: bool = True,
+    temperature: float | None = None,
+    num_tokens: int = 8,
+    num_queries: int = 256,
+    seed: int = 0,
+) -> SaturationStats:
+    """Measure softmax peakedness and the gradient that flows back through it at one d_k.
+
+    alpha = softmax(q K^T / T),  L = sum_j alpha_j g_j   (g ~ N(0, 1), fixed)
+
+    dL/d scores = (diag(alpha) - alpha alpha^T) g: it vanishes as alpha becomes one-hot.
+    dL/d omega = dL/d scores / T,  dL/dq = sum_j (dL/d omega_j) k_j.
+
+    T is sqrt(d_k) when ``scaled``, else 1; an explicit ``temperature`` overrides both.
+    Gradients come from autograd; their norms are medians over ``num_queries`` queries.
+
+    Shapes:
+        queries (num_queries, d_k); keys (num_queries, num_tokens, d_k) -> one SaturationStats
+    """
+    _check(d_k, num_tokens, num_queries)
+    queries, keys, upstream = random_queries_keys(d_k, num_tokens, num_queries, seed)
+    return _measure(queries, keys, upstream, scaled=scaled, temperature=temperature)
+
+
 def saturation_sweep(
     d_ks: tuple[int, ...], *, num_tokens: int = 8, num_queries: int = 256, seed: int = 0
 ) -> tuple[SaturationStats, ...]:
-    """``softmax_saturation`` at each d_k, unscaled and scaled (2 * len(d_ks) results)."""
-    return tuple(
-        softmax_saturation(
-            d_k, scaled=scaled, num_tokens=num_tokens, num_queries=num_queries, seed=seed
-        )
-        for d_k in d_ks
-        for scaled in (False, True)
-    )
+    """``softmax_saturation`` at each d_k, unscaled and scaled (2 * len(d_ks) results).
+
+    Both versions of one d_k see the same draw of queries, keys and upstream gradient.
+    """
+    out = []
+    for d_k in d_ks:
+        _check(d_k, num_tokens, num_queries)
+        queries, keys, upstream = random_queries_keys(d_k, num_tokens, num_queries, seed)
+        for scaled in (False, True):
+            out.append(_measure(queries, keys, upstream, scaled=scaled, temperature=None))
+    return tuple(out)
 
 
 def by_d_k(sweep: Sequence[SaturationStats], d_k: int) -> tuple[SaturationStats, SaturationStats]:
@@ -142,6 +181,52 @@ def by_d_k(sweep: Sequence[SaturationStats], d_k: int) -> tuple[SaturationStats,
     unscaled = next(s for s in sweep if s.d_k == d_k and not s.scaled)
     scaled = next(s for s in sweep if s.d_k == d_k and s.scaled)
     return unscaled, scaled
+
+
+def query_gradient_ratio(unscaled: SaturationStats, scaled: SaturationStats) -> float:
+    """||dL/dq|| scaled / ||dL/dq|| unscaled: above 1, scaling sends the query more gradient."""
+    if unscaled.query_grad_norm == 0.0:
+        return math.inf if scaled.query_grad_norm > 0.0 else 1.0
+    return scaled.query_grad_norm / unscaled.query_grad_norm
+
+
+def scaling_pays_from(sweep: Sequence[SaturationStats]) -> int | None:
+    """The smallest d_k of the sweep from which on (that d_k and every larger one) the scaled
+    model sends the query more gradient, ||dL/dq||, than the unscaled one; None if even the
+    largest d_k does not.
+
+    At d_k = 1 the two are the same model (sqrt(1) = 1), so d_k = 1 never counts.
+    """
+    d_ks = sorted({s.d_k for s in sweep})
+    found = None
+    for d_k in reversed(d_ks):
+        if d_k > 1 and query_gradient_ratio(*by_d_k(sweep, d_k)) > 1.0:
+            found = d_k
+        else:
+            break
+    return found
+
+
+def temperature_sweep(
+    d_k: int,
+    temperatures: Sequence[float],
+    *,
+    num_tokens: int = 8,
+    num_queries: int = 256,
+    seed: int = 0,
+) -> tuple[SaturationStats, ...]:
+    """``softmax_saturation(d_k, temperature=T)`` at each T, from one draw (the same seed,
+    so T = 1 is the unscaled row of ``saturation_sweep`` and T = sqrt(d_k) its scaled row).
+
+    Shapes:
+        queries (num_queries, d_k); keys (num_queries, num_tokens, d_k)
+        -> one SaturationStats per temperature
+    """
+    _check(d_k, num_tokens, num_queries)
+    queries, keys, upstream = random_queries_keys(d_k, num_tokens, num_queries, seed)
+    return tuple(
+        _measure(queries, keys, upstream, scaled=False, temperature=float(t)) for t in temperatures
+    )
 
 
 @dataclass(frozen=True)
@@ -170,9 +255,12 @@ def temperature_curve(
 
     The same queries and keys as ``softmax_saturation`` (same seed): T = 1 is its unscaled
     row, T = sqrt(d_k) its scaled one. No autograd: one draw, one softmax per temperature.
+
+    Shapes:
+        queries (num_queries, d_k); keys (num_queries, num_tokens, d_k)
+        -> one TemperaturePoint per temperature
     """
-    if d_k < 1 or num_tokens < 1 or num_queries < 1:
-        raise ValueError("d_k, num_tokens and num_queries must all be at least 1.")
+    _check(d_k, num_tokens, num_queries)
     queries, keys, _ = random_queries_keys(d_k, num_tokens, num_queries, seed)
     # (Q, d_k) -> (Q, 1, d_k) @ (Q, d_k, T) -> (Q, 1, T) -> (Q, T)
     raw_scores = (queries.unsqueeze(1) @ keys.transpose(1, 2)).squeeze(1)

@@ -1,257 +1,278 @@
-"""Why scale by √d_k: softmax saturation and vanishing gradients, measured (section 3.4).
+"""Why scale by √d_k (section 3.4): spread, saturation and the gradient, measured.
 
-Layout only: the numbers come from ``attention.why_scale`` through cached wrappers in
-``ui.compute`` and ``ui.why_scale``. The page's controls are bound to the URL
-(``?d_k=256&num_tokens=16&qk_seed=3&temperature=16``) so an instructor can share a link.
-
-Speed: every element the browser must update costs it time. So moving d_k reruns only the
-parts of the page that show your d_k, three keyed fragments (``D_K_PARTS``): the numbers under
-the controls, one query's weights and the numbers at your temperature (and the snippet, while
-it is open). The charts across every d_k, the prose and the sidebar stay as they are. Moving T
-likewise reruns only the parts that show T (``T_PARTS``); the keys per query and the seed
-change everything and rerun the whole page. Each step is one markdown of prose and few charts.
+The lesson, top to bottom: the controls and every measure at your d_k, then one function per
+step. The numbers come from cached sweeps of the core (``lessons.why_scale.view``); tables
+are ``ui.tables``, line charts ``ui.charts``.
 """
-
-import math
 
 import streamlit as st
 
 from attention.self_attention import scale_scores, softmax_with_temperature
-from attention.why_scale import random_queries_keys, saturation_sweep, softmax_saturation
-from ui import charts
-from ui import why_scale as ws
-from ui.layout import page_setup, source_of, stepper
-from ui.state import MAX_SEED
-
-STEPS = (
-    "Dot products spread like √d_k",
-    "Without scaling, softmax saturates",
-    "…and the gradient vanishes",
-    "√d_k is a temperature",
-    "The code that ran",
-)
-SOURCES = (  # the functions behind the page's numbers, shown in step 5
-    softmax_saturation,
+from attention.why_scale import (
+    by_d_k,
+    query_gradient_ratio,
     random_queries_keys,
-    scale_scores,
     saturation_sweep,
-    softmax_with_temperature,
-    ws.temperature_curve,
+    scaling_pays_from,
+    softmax_saturation,
+    temperature_curve,
+    temperature_sweep,
 )
-RULE = "---\n\n"  # a horizontal rule opening a step's markdown (instead of an st.divider)
-# The fragments that show your d_k or your T: what a move of d_k (or of T) reruns. The snippet
-# follows both, but only while its expander is open (closed, it has nothing to redraw).
-D_K_PARTS = ("why_scale.your_d_k", "why_scale.weights", "why_scale.t_numbers")
-T_PARTS = ("why_scale.t_numbers", "why_scale.t_chart")
-SNIPPET_OPEN = f"w.{ws.PAGE}.snippet"  # the snippet expander's key: True while it is open
+from lessons.why_scale import charts as plots
+from lessons.why_scale import controls, snippet, text, view
+from lessons.why_scale.controls import D_KS, Experiment
+from ui import blocks, charts, frame, keys, settings, tables
+from ui.blocks import markdown, prose, small
+
+PAGE = "why_scale"
+STEPS = ("Spread like √d_k", "Softmax saturates", "The gradient", "√d_k is a temperature", "Code")
+assert len(STEPS) == controls.STEP_COUNT  # the step setting of the link (controls.STEP)
 
 
-def rerun(parts: tuple[str, ...]) -> None:
-    """``on_change`` of a control: rerun only these fragments (and the snippet if it is open),
-    not the whole page."""
-    if st.session_state.get(SNIPPET_OPEN):
-        parts = (*parts, "why_scale.snippet")
-    st.rerun(list(parts))
+def lesson_text(section: str) -> str:
+    return prose(PAGE, section)
 
 
-page_setup("Why scale by √d_k", ws.PAGE)
-st.markdown(f"# 📏 Why scale by √d_k?\n\n{ws.prose_section('intro')}")
-
-# Read the URL before the widgets: Streamlit drops an invalid bound value without a word.
-for note in ws.url_notes(st.query_params.to_dict()):
-    st.warning(f"A setting in the link was not used. {note}", icon="🔗")
-
-shown = stepper(ws.PAGE, STEPS)
-
-
-def controls() -> ws.Controls:
-    """d_k, keys per query and the sample seed, side by side; all three bound to the URL."""
-    left, middle, right = st.columns([3, 2, 1.4])
-    left.select_slider(
-        "🎛️ d_k, the dimension of each query and key",
-        options=ws.D_KS,
-        value=ws.DEFAULTS["d_k"],
-        key="d_k",
-        bind="query-params",
-        on_change=rerun,
-        args=(D_K_PARTS,),
-        help="Powers of two from 1 to 1024. GPT-2's heads use 64; the URL keeps your choice.",
-    )
-    middle.slider(
-        "Keys per query (tokens)",
-        min_value=ws.MIN_TOKENS,
-        max_value=ws.MAX_TOKENS,
-        value=ws.DEFAULTS["num_tokens"],
-        key="num_tokens",
-        bind="query-params",
-        help="How many keys each query spreads its attention over.",
-    )
-    seed = right.number_input(
-        "Sample seed",
-        min_value=0,
-        max_value=MAX_SEED,
-        value=ws.DEFAULTS["qk_seed"],
-        step=1,
-        key="qk_seed",
-        bind="query-params",
-        help="Draws other random queries and keys (entries ~ N(0, 1)).",
-    )
-    if seed is None:  # a cleared box
-        st.info(f"The seed box is empty: using seed {ws.DEFAULTS['qk_seed']}.", icon="✏️")
-    return ws.current_controls()
-
-
-# ---- the parts that follow d_k: keyed fragments, rerun together when d_k moves ---------------
-# On such a rerun a fragment gets the arguments of its last full run (``shown``) and reads the
-# controls from the session state.
-
-
-@st.fragment(key="why_scale.your_d_k")
-def your_d_k_numbers(shown: int) -> None:
-    """Every measure at your d_k, unscaled beside scaled, under the controls."""
-    c = ws.current_controls()
-    unscaled, scaled = ws.by_d_k(ws.cached_sweep(c.num_tokens, c.seed), c.d_k)
-    st.markdown(ws.your_d_k_table(c.d_k, c.num_tokens, unscaled, scaled, steps=min(shown, 3)))
-
-
-@st.fragment(key="why_scale.weights")
-def weights_at_your_d_k(shown: int) -> None:
-    """Step 2: one query's attention weights at your d_k, unscaled beside scaled."""
-    if shown > 1:
-        c = ws.current_controls()
-        sweep = ws.cached_sweep(c.num_tokens, c.seed)
-        charts.show(ws.weights_chart(*ws.by_d_k(sweep, c.d_k)), width="stretch")
-
-
-def set_temperature(value: float | None) -> None:
-    """``on_click`` of the T buttons: T = value (None: √d_k for your d_k). The click reruns the
-    whole page: a widget whose value a callback sets must be redrawn by a full run (a keyed
-    rerun would leave the slider where it was)."""
-    if value is None:
-        value = ws.sqrt_dk_temperature(ws.current_controls().d_k)
-    st.session_state["temperature"] = value
-
-
-def temperature_controls() -> None:
-    """Step 4's controls: the temperature slider, and buttons for T = √d_k and T = 1. None of
-    them depends on d_k (the √d_k button reads it when clicked), so moving d_k leaves them be;
-    moving T reruns only the parts that show T."""
-    slider_col, root_col, one_col = st.columns([4, 1.1, 0.8], vertical_alignment="bottom")
-    slider_col.select_slider(
-        "Temperature T: softmax(q·k / T)",
-        options=ws.TEMPERATURES,
-        value=ws.DEFAULTS["temperature"],
-        format_func=ws.format_temperature,
-        key="temperature",
-        bind="query-params",
-        on_change=rerun,
-        args=(T_PARTS,),
-        help="Powers of √2. T = 1 is unscaled attention; T = √d_k is scaled attention.",
-    )
-    root_col.button(
-        "T = √d_k",
-        on_click=set_temperature,
-        args=(None,),
-        key=f"w.{ws.PAGE}.t_root",
-        width="stretch",
-        help="Scaled dot-product attention: T = √d_k for your d_k.",
-    )
-    one_col.button(
-        "T = 1", on_click=set_temperature, args=(1.0,), key=f"w.{ws.PAGE}.t_one", width="stretch"
+def intro() -> None:
+    markdown(
+        "# 📏 Why scale by √d_k?",
+        small(
+            "Section 3.4 of *Build a Large Language Model (From Scratch)* · random queries and "
+            "keys of your chosen size, not the book's six tokens"
+        ),
+        lesson_text("intro"),
     )
 
 
-def your_temperature() -> float:
-    """T from the session (the slider's key), the default before the slider exists."""
-    return st.session_state.get("temperature", ws.DEFAULTS["temperature"])
+def your_d_k(e: Experiment, sweep, steps: frame.Steps, projector: bool) -> None:
+    """Every measure at your d_k, unscaled beside scaled, and the page's claim in numbers.
+
+    In reveal mode, only the rows of the steps revealed so far.
+    """
+    unscaled, scaled = by_d_k(sweep, e.d_k)
+    shown = min(steps.available, 3)
+    tables.show(
+        tables.columns(
+            text.your_d_k_columns(e, unscaled, scaled, steps=shown),
+            caption=text.your_d_k_caption(e),
+            projector=projector,
+        )
+    )
+    st.caption(text.your_d_k_note(e, steps=shown))
+    if shown >= 3:
+        st.info(text.headline(sweep, e))
 
 
-@st.fragment(key="why_scale.t_numbers")
-def temperature_numbers(shown: int) -> None:
-    """Step 4 in numbers: softmax at T = 1, T = √d_k and your T, for your d_k."""
-    if shown < 4:
-        return
-    c, temperature = ws.current_controls(), your_temperature()
-    root = ws.format_temperature(ws.sqrt_dk_temperature(c.d_k))
-    unscaled, scaled = ws.by_d_k(ws.cached_sweep(c.num_tokens, c.seed), c.d_k)
-    curve = ws.temperature_curves(ws.D_KS, c.num_tokens, c.seed)[ws.D_KS.index(c.d_k)]
-    at_t = next(p for p in curve if math.isclose(p.temperature, temperature))
-    rows = [
-        ("T = 1: unscaled", unscaled),
-        (f"T = √d_k = {root}: scaled", scaled),
-        (f"{ws.YOU} your T = {ws.format_temperature(temperature)}", at_t),
-    ]
-    table = ws.temperature_table(c.d_k, c.num_tokens, temperature, rows, unscaled.raw_score_std)
-    st.markdown(table)
+def _d_k_rows(e: Experiment) -> int:
+    return D_KS.index(e.d_k)
 
 
-@st.fragment(key="why_scale.t_chart")
-def temperature_chart(shown: int) -> None:
-    """Step 4 across every d_k: effective tokens against T, your T marked (not your d_k, so
-    that moving d_k leaves this chart be)."""
-    if shown < 4:
-        return
-    c = ws.current_controls()
-    curves = ws.temperature_curves(ws.D_KS, c.num_tokens, c.seed)
-    charts.show(ws.temperature_chart(curves, your_temperature(), c.num_tokens), width="stretch")
+def step_spread(e: Experiment, sweep, projector: bool) -> None:
+    markdown(
+        "## 1 · Dot products spread like √d_k",
+        lesson_text("spread"),
+        text.spread(sweep, e),
+    )
+    pairs = [by_d_k(sweep, d) for d in D_KS]
+    chart_col, table_col = st.columns([3, 2])
+    with chart_col:
+        charts.show(plots.spec(plots.spread_chart, plots.spread_data(sweep, e.d_k), projector))
+    with table_col:
+        tables.show(
+            tables.columns(
+                {
+                    "d_k": list(D_KS),
+                    "√d_k": [d**0.5 for d in D_KS],
+                    "std of ω = q·k": [u.raw_score_std for u, _ in pairs],
+                    "std of ω / √d_k": [s.score_std for _, s in pairs],
+                },
+                caption="<strong>Every d_k</strong> (yours ▶)",
+                fmt=".2f",
+                heat={"std of ω / √d_k": tables.Heat(0.8, 1.2, True)},
+                mark_row=_d_k_rows(e),
+                projector=projector,
+            )
+        )
+        st.caption(f"Measured on {text.measured_on(e)}.")
 
 
-@st.fragment(key="why_scale.snippet")
-def snippet(shown: int) -> None:
-    """Step 5: a notebook snippet for your settings, built only while its expander is open."""
-    if shown < 5:
-        return
-    label = "📋 Reproduce this in a notebook"
-    with st.expander(label, key=SNIPPET_OPEN, on_change="rerun") as box:
-        if box.open:
-            c = ws.current_controls()
-            snippet_code = ws.snippet(c.d_k, c.num_tokens, c.seed, your_temperature())
-            st.code(snippet_code, language="python")
+def step_saturation(e: Experiment, sweep, projector: bool) -> None:
+    unscaled, scaled = by_d_k(sweep, e.d_k)
+    markdown(
+        "## 2 · Without scaling, softmax saturates",
+        lesson_text("saturation"),
+        text.first_query(unscaled, scaled),
+    )
+    n = e.num_tokens
+    tables.show(
+        tables.columns(
+            {
+                "key j": [text.key_name(j) for j in range(n)],
+                text.UNSCALED: [tables.Bar(w, 1.0, charts.VERMILLION)
+                                for w in unscaled.example_weights],
+                text.SCALED: [tables.Bar(w, 1.0, charts.BLUE) for w in scaled.example_weights],
+            },
+            caption=f"<strong>One query's weights</strong> α₁ⱼ at d_k = {e.d_k}",
+            fmt=".3f",
+            projector=projector,
+        )
+    )  # fmt: skip
+    markdown(text.saturation(sweep, e))
+    charts.show(plots.spec(plots.peakedness_chart, plots.sweep_data(sweep, e.d_k), projector))
+    pairs = [by_d_k(sweep, d) for d in D_KS]
+    weight, tokens = tables.Heat(1 / n, 1.0), tables.Heat(1.0, float(n))
+    tables.show(
+        tables.columns(
+            {
+                "d_k": list(D_KS),
+                "max weight, unscaled": [u.max_weight for u, _ in pairs],
+                "max weight, scaled": [s.max_weight for _, s in pairs],
+                "effective tokens, unscaled": [u.effective_tokens for u, _ in pairs],
+                "effective tokens, scaled": [s.effective_tokens for _, s in pairs],
+            },
+            caption="<strong>Every d_k</strong> (yours ▶): means over the queries",
+            fmt={"max weight, unscaled": ".3f", "max weight, scaled": ".3f",
+                 "effective tokens, unscaled": ".2f", "effective tokens, scaled": ".2f"},
+            heat={"max weight, unscaled": weight, "max weight, scaled": weight,
+                  "effective tokens, unscaled": tokens, "effective tokens, scaled": tokens},
+            mark_row=_d_k_rows(e),
+            projector=projector,
+        )
+    )  # fmt: skip
+    st.caption(f"Measured on {text.measured_on(e)}; uniform would be max weight 1/{n}, {n} "
+               "effective tokens.")  # fmt: skip
+
+
+def step_gradient(e: Experiment, sweep, projector: bool) -> None:
+    unscaled, scaled = by_d_k(sweep, e.d_k)
+    markdown(
+        "## 3 · …and the gradient: when does scaling pay?",
+        lesson_text("gradients"),
+        "**Your settings:** the blue box above the steps says from which d_k scaling pays.",
+        text.three_gradients(unscaled, scaled),
+    )
+    data = plots.gradient_data(sweep, e.d_k)
+    left, right = st.columns(2)
+    with left:
+        charts.show(plots.spec(plots.query_gradient_chart, data, projector))
+    with right:
+        charts.show(plots.spec(plots.ratio_chart, data, projector))
+    pairs = [by_d_k(sweep, d) for d in D_KS]
+    g = text.GRAD
+    at_query = tables.columns(
+        {
+            "d_k": list(D_KS),
+            "unscaled": [u.query_grad_norm for u, _ in pairs],
+            "scaled": [s.query_grad_norm for _, s in pairs],
+            "scaled ÷ unscaled": [query_gradient_ratio(u, s) for u, s in pairs],
+        },
+        caption="<strong>‖∂L/∂q‖ at the query</strong>, every d_k (yours ▶)",
+        fmt={"scaled ÷ unscaled": ",.2f", "unscaled": g, "scaled": g},
+        heat={"scaled ÷ unscaled": tables.Heat(0.0, 2.0, True)},
+        mark_row=_d_k_rows(e),
+        projector=projector,
+    )
+    at_scores = tables.columns(
+        {
+            "d_k": list(D_KS),
+            "‖∂L/∂ω‖ unscaled": [u.raw_score_grad_norm for u, _ in pairs],
+            "‖∂L/∂ω‖ scaled": [s.raw_score_grad_norm for _, s in pairs],
+            "‖∂L/∂(ω/√d_k)‖ scaled": [s.score_grad_norm for _, s in pairs],
+        },
+        caption="<strong>At the scores</strong>, every d_k",
+        fmt=g,
+        mark_row=_d_k_rows(e),
+        projector=projector,
+    )
+    st.caption(
+        f"Medians over {text.measured_on(e)}. The ratio is orange where scaling sends the "
+        "query more gradient, blue where less. Unscaled, softmax's input is ω itself, so its "
+        "‖∂L/∂(ω/T)‖ is its ‖∂L/∂ω‖."
+    )
+    tables.show(tables.row_of([at_query, at_scores]))
+
+
+def step_temperature(e: Experiment, sweep, projector: bool) -> None:
+    markdown("## 4 · √d_k is a temperature", lesson_text("temperature"))
+    temperature = controls.temperature(PAGE, e.d_k)
+    at_t = view.at_temperatures(e.d_k, e.num_tokens, e.seed)
+    rows = text.temperature_rows(e.d_k, temperature, at_t)
+    tables.show(
+        tables.columns(
+            text.temperature_columns(rows, e.num_tokens),
+            caption=f"<strong>softmax(ω / T) at your d_k = {e.d_k}</strong>",
+            mark_row=2,
+            projector=projector,
+        )
+    )
+    st.caption(f"Measured on {text.measured_on(e)}; ‖∂L/∂q‖ is the median over the queries.")
+    markdown(
+        text.temperature_verdict(e.d_k, temperature, at_t),
+        text.temperature_gradient(e.d_k, at_t, sweep),
+    )
+    curves = view.temperature_curves(e.num_tokens, e.seed)
+    left, right = st.columns(2)
+    with left:
+        charts.show(
+            plots.spec(
+                plots.temperature_chart,
+                plots.temperature_data(curves, temperature, e.num_tokens),
+                projector,
+            )
+        )
+    with right:
+        charts.show(
+            plots.spec(
+                plots.temperature_gradient_chart,
+                plots.temperature_gradient_data(at_t, temperature, e.d_k),
+                projector,
+            )
+        )
+    markdown(text.temperature_curves(curves, e.num_tokens))
+
+
+def the_code(e: Experiment, temperature: float) -> None:
+    """The core functions behind the page, and a snippet for your settings and your T."""
+    markdown("## 5 · The code that ran", lesson_text("code"))
+    functions = (
+        random_queries_keys, softmax_saturation, saturation_sweep, by_d_k, scale_scores,
+        scaling_pays_from, temperature_sweep, temperature_curve, softmax_with_temperature,
+    )  # fmt: skip
+    blocks.code(
+        "🐍 The code that ran", lambda: blocks.source(*functions), keys.widget_key(PAGE, "source")
+    )
+    blocks.code(
+        "📋 Reproduce this in a notebook",
+        lambda: snippet.reproduce(e.d_k, e.num_tokens, e.seed, temperature),
+        keys.widget_key(PAGE, "snippet"),
+    )
 
 
 # ---- the page --------------------------------------------------------------------------------
 
-with st.container(border=True):
-    settings = controls()
-    your_d_k_numbers(shown)
-sweep = ws.cached_sweep(settings.num_tokens, settings.seed)
 
-if shown > 0:  # ---- 1. spread
-    st.markdown(f"{RULE}{ws.prose_section('spread')}")
-    charts.show(ws.spread_chart(sweep), width="stretch")
+def lesson() -> None:
+    """The controls and every measure at your d_k stay on top; the steps are tabs below."""
+    projector = settings.current().projector
+    intro()
+    st.markdown("## Your experiment")
+    e = controls.experiment(PAGE)
+    sweep = view.sweep(e.num_tokens, e.seed)
+    steps = frame.Steps(PAGE, STEPS)
+    your_d_k(e, sweep, steps, projector)
+    with steps.tab():
+        if steps.current == 1:
+            step_spread(e, sweep, projector)
+        elif steps.current == 2:
+            step_saturation(e, sweep, projector)
+        elif steps.current == 3:
+            step_gradient(e, sweep, projector)
+        elif steps.current == 4:
+            step_temperature(e, sweep, projector)
+        else:
+            the_code(e, keys.value(controls.TEMPERATURE))  # T's slider is in step 4
+        steps.next_button()
 
-if shown > 1:  # ---- 2. saturation
-    st.markdown(f"{RULE}{ws.prose_section('saturation')}")
-weights_at_your_d_k(shown)
-if shown > 1:
-    charts.show(ws.peakedness_chart(sweep), width="stretch")
 
-if shown > 2:  # ---- 3. gradients
-    st.markdown(f"{RULE}{ws.prose_section('gradients')}")
-    st.info(ws.largest_d_k_note(sweep), icon="📉")
-    charts.show(ws.gradient_chart(sweep), width="stretch")
-
-st.markdown(
-    "**Every number behind the charts above**, one row per d_k (means over "
-    f"{ws.NUM_QUERIES} queries; the gradient is their median):"
-)
-st.dataframe(
-    ws.sweep_table(sweep, steps=min(shown, 3)),
-    hide_index=True,
-    column_config=ws.sweep_table_config(),
-    height="content",
-)
-
-if shown > 3:  # ---- 4. temperature
-    st.markdown(f"{RULE}{ws.prose_section('temperature')}")
-    temperature_controls()
-temperature_numbers(shown)
-temperature_chart(shown)
-
-if shown > 4:  # ---- 5. code
-    st.markdown(f"{RULE}{ws.prose_section('code')}")
-    # built only while open: source code in a closed expander still weighs on every rerun
-    with st.expander("🐍 The code that ran", key=f"w.{ws.PAGE}.source", on_change="rerun") as box:
-        if box.open:
-            st.code("\n\n".join(source_of(f) for f in SOURCES), language="python")
-snippet(shown)
+frame.setup(PAGE, "Why scale by √d_k", STEPS)
+frame.run(lesson)

@@ -1,534 +1,767 @@
-"""The page "Why scale by √d_k": every control, checked against the core, and in Chromium.
+"""The page "Why scale by √d_k": every control, every number-bearing sentence, under AppTest
+and in Chromium.
 
-Each AppTest moves one control and asserts that what the page shows is exactly what
-``attention.softmax_saturation`` computes for the new value, and that it moved the way the
-chapter says it should (larger d_k unscaled -> larger max weight, smaller gradient).
-
-Moving d_k (or T) reruns only the keyed fragments that show it; AppTest then holds only those
-fragments' elements, so a test that needs the whole page again calls ``at.run()`` (a full run).
+Each test moves one control (or opens one step) and checks what the page shows against what
+the core (``attention.why_scale``) computes for that state, at the default state (d_k = 64,
+8 keys, seed 0) and at changed ones (d_k = 1024, d_k = 8, another seed, other keys per query).
+Expected strings are formatted here from the core's numbers, not by the page's text module.
 """
 
+from __future__ import annotations
+
 import contextlib
+import functools
 import io
 import json
 import math
 import re
+import subprocess
+import sys
 
 import pyarrow as pa
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from attention import softmax_saturation
-from tests.conftest import ROOT, assert_no_exception, run_page, wait_for_app, wait_for_rerun
-from ui import why_scale as ws
+from attention.why_scale import (
+    SaturationStats,
+    by_d_k,
+    saturation_sweep,
+    scaling_pays_from,
+    temperature_curve,
+    temperature_sweep,
+)
+from tests.conftest import (
+    ROOT,
+    act,
+    assert_no_exception,
+    key_selector,
+    open_app,
+    run_link,
+    run_page,
+)
+from tests.tables import page_tables
 
 PAGE = "pages/4_Why_scale.py"
-SOURCE_OPEN, SNIPPET_OPEN = f"w.{ws.PAGE}.source", f"w.{ws.PAGE}.snippet"
+D_KS = tuple(2**i for i in range(11))
+TEMPERATURES = tuple(2 ** (i / 2) for i in range(-4, 15))
+KEYS = {  # every control on the page: its widget key
+    "d_k": "why_scale.d_k",
+    "num_tokens": "why_scale.num_tokens",
+    "qk_seed": "why_scale.qk_seed",
+    "temperature": "why_scale.temperature",
+    "t_root": "why_scale.t_root",
+    "t_one": "why_scale.t_one",
+}
+STATES = [  # (d_k, num_tokens, seed): the default and changed states
+    (64, 8, 0),
+    (1024, 8, 0),
+    (8, 8, 0),
+    (64, 8, 5),
+    (64, 16, 0),
+    (1, 4, 0),
+]
+
+
+# ---- the core's numbers, formatted here -------------------------------------------------------
+
+
+@functools.cache
+def sweep(num_tokens: int = 8, seed: int = 0) -> tuple[SaturationStats, ...]:
+    return saturation_sweep(D_KS, num_tokens=num_tokens, num_queries=256, seed=seed)
+
+
+def pair(d_k: int = 64, num_tokens: int = 8, seed: int = 0):
+    return by_d_k(sweep(num_tokens, seed), d_k)
+
+
+def q_ratio(d_k: int, num_tokens: int = 8, seed: int = 0) -> float:
+    unscaled, scaled = pair(d_k, num_tokens, seed)
+    return scaled.query_grad_norm / unscaled.query_grad_norm
+
+
+def g3(x: float) -> str:
+    """A gradient as the page prints it: three significant digits, trailing zeros kept."""
+    return format(x, "#.3g").rstrip(".")
+
+
+def times(r: float) -> str:
+    return f"{r:,.0f}×" if r >= 10 else f"{r:.2f}×"
 
 
 # ---- reading the page -----------------------------------------------------------------------
 
 
-def parse_markdown_table(text: str) -> list[dict[str, str]]:
-    """The rows of the first markdown table in ``text``, as dicts keyed by its header (bold and
-    italics stripped): how the page's numbers are read back."""
-    rows = [line for line in text.splitlines() if line.startswith("|")]
-
-    def cells(line: str) -> list[str]:
-        return [cell.strip().strip("*").strip() for cell in line.strip().strip("|").split("|")]
-
-    if len(rows) < 2:
-        return []
-    header = cells(rows[0])
-    return [dict(zip(header, cells(line), strict=True)) for line in rows[2:]]
+def state(d_k: int = 64, num_tokens: int = 8, seed: int = 0, **more: object) -> dict:
+    """Settings for ``run_page``: the page's own, by their setting names."""
+    return {
+        "why_scale.d_k": d_k,
+        "why_scale.num_tokens": num_tokens,
+        "why_scale.qk_seed": seed,
+        **{f"why_scale.{k}": v for k, v in more.items()},
+    }
 
 
-def markdown_with(at: AppTest, text: str) -> str:
-    """The one markdown element that contains ``text``."""
-    (found,) = [m.value for m in at.markdown if text in m.value]
-    return found
+def open_page(d_k: int = 64, num_tokens: int = 8, seed: int = 0, **more: object) -> AppTest:
+    return run_page(PAGE, **state(d_k, num_tokens, seed, **more))
 
 
-def your_d_k_rows(at: AppTest) -> dict[str, dict[str, str]]:
-    """The table under the controls, by measure: {"max weight": {"unscaled: ...": "0.886"}}."""
-    rows = parse_markdown_table(markdown_with(at, "measured on"))
-    return {next(iter(row.values())): row for row in rows}
+def text_of(at: AppTest) -> str:
+    """Every markdown, caption and info on the page, as one string."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    return "\n".join(parts + [i.value for i in at.info])
 
 
-def your_d_k(at: AppTest, measure: str) -> tuple[str, str]:
-    """(unscaled, scaled) of the measure in the table under the controls whose label starts
-    with ``measure`` ("std of the scores", "gradient at the softmax input", ...)."""
-    (row,) = [row for label, row in your_d_k_rows(at).items() if label.startswith(measure)]
-    cells = list(row.values())
-    return cells[1], cells[2]
+def headline(at: AppTest) -> str:
+    (box,) = at.info
+    return box.value
 
 
-def temperature_rows(at: AppTest) -> dict[str, dict[str, str]]:
-    """Step 4's table, by its first cell ("T = 1: unscaled", "👉 your T = 1", ...)."""
-    rows = parse_markdown_table(markdown_with(at, "softmax(q·k / T) at your d_k"))
-    return {next(iter(row.values())): row for row in rows}
+def your_table(at: AppTest):
+    """The table under the controls, indexed by its measure."""
+    (frame,) = [t for t in page_tables(at) if str(t.columns[0]).startswith("at d_k =")]
+    return frame.set_index(frame.columns[0])
 
 
-def at_your_t(at: AppTest) -> dict[str, str]:
-    (row,) = [row for label, row in temperature_rows(at).items() if label.startswith(ws.YOU)]
-    return row
+def row(frame, prefix: str) -> tuple:
+    (label,) = [label for label in frame.index if str(label).startswith(prefix)]
+    return label, frame.loc[label, "unscaled"], frame.loc[label, "scaled"]
 
 
-def charts(at: AppTest) -> list[dict]:
-    """Every Vega-Lite spec the page drew, as dicts, each named dataset (sent beside the spec
-    as Arrow) put back inline where a layer refers to it, as the browser sees it."""
-    specs = []
+def table_with(at: AppTest, column: str):
+    (frame,) = [t for t in page_tables(at) if column in t.columns]
+    return frame
+
+
+def specs(at: AppTest) -> list[dict]:
+    """Every Vega-Lite spec the page drew, each named dataset put back inline."""
+    out = []
     for chart in at.get("vega_lite_chart"):
         spec = json.loads(chart.proto.spec)
         data = {
             d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist()
             for d in chart.proto.datasets
         }
-        inline(spec, data)
-        specs.append(spec)
-    return specs
+        spec["_data"] = data
+        out.append(spec)
+    return out
 
 
-def inline(node: object, data: dict[str, list[dict]]) -> None:
-    """Replace every ``{"data": {"name": n}}`` below ``node`` by ``{"values": data[n]}``."""
-    if isinstance(node, dict):
-        ref = node.get("data")
-        if isinstance(ref, dict) and ref.get("name") in data:
-            node["data"] = {"values": data[ref["name"]]}
-        for key, child in node.items():
-            if key != "data":
-                inline(child, data)
-    elif isinstance(node, list):
-        for child in node:
-            inline(child, data)
+def title(spec: dict) -> str:
+    t = spec.get("title", "")
+    return t["text"] if isinstance(t, dict) else t
 
 
-def chart_titled(at: AppTest, title: str) -> dict:
-    (spec,) = [s for s in charts(at) if s.get("title") == title]
-    return spec
-
-
-def layer_values(spec: dict) -> list[list[dict]]:
-    """The inline data of every (nested) layer of a spec."""
-    found: list[list[dict]] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            data = node.get("data")
-            if isinstance(data, dict) and "values" in data:
-                found.append(data["values"])
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(spec)
+def chart(at: AppTest, starts: str) -> dict:
+    (found,) = [s for s in specs(at) if title(s).startswith(starts)]
     return found
 
 
-def stats(d_k: int = 64, num_tokens: int = 8, seed: int = 0, **kw: object):
-    """The core's numbers for these settings (what the page must show)."""
-    if "temperature" in kw:
-        return softmax_saturation(d_k, num_tokens=num_tokens, seed=seed, **kw)
-    return (
-        softmax_saturation(d_k, scaled=False, num_tokens=num_tokens, seed=seed),
-        softmax_saturation(d_k, scaled=True, num_tokens=num_tokens, seed=seed),
+# ---- the table under the controls ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("d_k", "num_tokens", "seed"), STATES)
+def test_your_d_k_table_shows_the_core_numbers(d_k: int, num_tokens: int, seed: int) -> None:
+    at = open_page(d_k, num_tokens, seed)
+    unscaled, scaled = pair(d_k, num_tokens, seed)
+    frame = your_table(at)
+    assert frame.columns[0] == "unscaled" and frame.columns[1] == "scaled"
+    assert row(frame, "std of softmax's input")[1:] == (
+        round(unscaled.score_std, 2),
+        round(scaled.score_std, 2),
     )
-
-
-def assert_shows(at: AppTest, d_k: int, num_tokens: int = 8, seed: int = 0) -> None:
-    """Every number of the table under the controls equals the core's value, formatted."""
-    unscaled, scaled = stats(d_k, num_tokens, seed)
-    assert f"Your d_k = {d_k}**, measured on 256 random queries of {num_tokens} keys" in (
-        markdown_with(at, "measured on")
+    assert row(frame, "max weight")[1:] == (
+        round(unscaled.max_weight, 3),
+        round(scaled.max_weight, 3),
     )
-    assert your_d_k(at, f"std of the scores (√d_k = {math.sqrt(d_k):.2f})") == (
-        f"{unscaled.raw_score_std:.2f}",
-        f"{scaled.score_std:.2f}",
+    assert row(frame, "entropy")[1:] == (round(unscaled.entropy, 3), round(scaled.entropy, 3))
+    assert row(frame, "effective tokens")[1:] == (
+        round(unscaled.effective_tokens, 2),
+        round(scaled.effective_tokens, 2),
     )
-    assert your_d_k(at, "max weight") == (f"{unscaled.max_weight:.3f}", f"{scaled.max_weight:.3f}")
-    assert your_d_k(at, "entropy (nats)") == (f"{unscaled.entropy:.3f}", f"{scaled.entropy:.3f}")
-    assert your_d_k(at, "effective tokens") == (
-        f"{unscaled.effective_tokens:.2f}",
-        f"{scaled.effective_tokens:.2f}",
+    assert frame.loc["max weight", "uniform … one-hot"] == f"{1 / num_tokens:.3f} … 1"
+    # the gradients: the one at the query carries the ratio, the others say what they are of
+    label, u, s = row(frame, "‖∂L/∂q‖")
+    assert label == f"‖∂L/∂q‖ (scaled: {times(q_ratio(d_k, num_tokens, seed))})"
+    assert (u, s) == (float(g3(unscaled.query_grad_norm)), float(g3(scaled.query_grad_norm)))
+    assert row(frame, "‖∂L/∂ω‖")[1:] == (
+        float(g3(unscaled.raw_score_grad_norm)),
+        float(g3(scaled.raw_score_grad_norm)),
     )
-    ratio = ws.times(scaled.score_grad_norm / unscaled.score_grad_norm)
-    assert your_d_k(at, f"gradient at the softmax input (scaled: {ratio})") == (
-        f"{unscaled.score_grad_norm:.2e}",
-        f"{scaled.score_grad_norm:.2e}",
+    assert row(frame, "‖∂L/∂(ω/T)‖")[1:] == (
+        float(g3(unscaled.score_grad_norm)),
+        float(g3(scaled.score_grad_norm)),
     )
-    # one query's weights, unscaled beside scaled
-    (bars,) = [v for v in layer_values(chart_titled(at, ws.WEIGHTS_TITLE)) if "weight" in v[0]]
-    assert [b["weight"] for b in bars if b["version"] == ws.VERSIONS[0]] == pytest.approx(
-        unscaled.example_weights
+    assert f"Your d_k = {d_k}</strong>, √d_k = {math.sqrt(d_k):.2f}" in "".join(
+        h.value for h in at.html
     )
-    assert [b["weight"] for b in bars if b["version"] == ws.VERSIONS[1]] == pytest.approx(
-        scaled.example_weights
-    )
+    note = " ".join(c.value for c in at.caption)
+    assert f"256 random queries with {num_tokens} keys each" in note
+    assert f"N(0, 1) (seed {seed})" in note and "median" in note and "upstream gradient g" in note
+    assert "‖∂L/∂ω‖ at the raw scores ω = q·k" in note
+    assert "‖∂L/∂(ω/T)‖ at softmax's input (T = 1 unscaled, √d_k scaled)" in note
 
 
-def move_d_k(at: AppTest, d_k: int) -> AppTest:
-    """Move the d_k slider (a full run first: the previous move may have been a keyed one)."""
-    at.run()
-    at.select_slider(key="d_k").set_value(d_k).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def test_no_gradient_ratio_but_the_query_s() -> None:
+    """Issue 11.1: the 'scaled: N×' figure is ‖∂L/∂q‖'s, never the softmax input's."""
+    at = open_page(1024)
+    labels = [str(label) for label in your_table(at).index]
+    with_ratio = [label for label in labels if "scaled:" in label]
+    assert with_ratio == [f"‖∂L/∂q‖ (scaled: {times(q_ratio(1024))})"]
+    assert with_ratio[0] == "‖∂L/∂q‖ (scaled: 1,476×)"
+    assert "47,552" not in text_of(at) and "47,5" not in with_ratio[0]
 
 
-def number(text: str) -> float:
-    return float(text.split()[0].replace(",", "").rstrip("×"))
+# ---- the headline: where scaling pays -------------------------------------------------------
 
 
-# ---- the page at its defaults ---------------------------------------------------------------
-
-
-def test_defaults_show_the_core_numbers() -> None:
-    at = run_page(PAGE)
-    assert at.select_slider(key="d_k").value == 64
-    assert_shows(at, 64)
-    # the chapter's claim with numbers: at d_k = 1024 the unscaled gradient all but vanishes
-    big_unscaled, big_scaled = stats(1024)
-    info = at.info[0].value
+def test_headline_at_the_default_state() -> None:
+    at = open_page()
+    unscaled, scaled = pair(64)
+    text = headline(at)
     assert (
-        f"{big_unscaled.score_grad_norm:.1e}" in info
-        and f"{big_scaled.score_grad_norm:.2f}" in info
+        f"At d_k = 64 the query gets ‖∂L/∂q‖ = {g3(scaled.query_grad_norm)} with scaling and "
+        f"{g3(unscaled.query_grad_norm)} without: scaling sends it **{times(q_ratio(64))} as "
+        "much** gradient" in text
     )
-    assert big_unscaled.score_grad_norm < 1e-4 < 0.1 < big_scaled.score_grad_norm
+    assert times(q_ratio(64)) == "1.47×"  # the issue's number
+    pays = scaling_pays_from(sweep())
+    assert pays == 64
+    assert f"**scaling pays from d_k = {pays} on**" in text
+    assert f"{times(q_ratio(64))} as much at d_k = 64 and {times(q_ratio(1024))} at d_k = 1024" in (
+        text
+    )
+    low = min(q_ratio(d) for d in (2, 4, 8, 16, 32))
+    high = max(q_ratio(d) for d in (2, 4, 8, 16, 32))
+    assert (
+        f"at d_k = 2 to 32, the **unscaled model sends the query more** gradient (scaled ÷ "
+        f"unscaled {times(low)} to {times(high)})" in text
+    )
+    assert 0.49 <= low < high <= 0.76  # the issue's 0.5-0.75
+    assert "8 keys per query and seed 0" in text
 
 
-def test_every_chart_has_a_title_tooltips_a_description_and_its_data() -> None:
-    at = run_page(PAGE)
-    specs = charts(at)
-    assert len(specs) == 5  # spread, one query's weights, peakedness, gradient, temperature
-    for spec in specs:
-        assert spec.get("title") not in (None, "", "-")
-        assert spec["description"]  # what a screen reader hears: charts draw on a canvas
-        assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
-        text = json.dumps(spec)
-        assert '"tooltip"' in text and '"title"' in text  # hover values and axis titles
-        assert all(values for values in layer_values(spec))  # no layer left without data
-        assert '"name"' not in json.dumps(layer_values(spec))
-    # one palette, colour-blind safe: vermillion = unscaled, blue = scaled
-    peakedness = json.dumps(chart_titled(at, ws.PEAKEDNESS_TITLE))
-    assert ws.UNSCALED in peakedness and ws.SCALED in peakedness
-    assert "effective_tokens" in peakedness and "max_weight" in peakedness
+def test_headline_at_d_k_1024_and_8() -> None:
+    big = headline(open_page(1024))
+    unscaled, scaled = pair(1024)
+    assert f"‖∂L/∂q‖ = {g3(scaled.query_grad_norm)} with scaling" in big
+    assert "**1,476× as much** gradient" in big
+    assert "scaling pays from d_k = 64 on" in big  # the same settings: the same d_k
+
+    small = headline(open_page(8))
+    unscaled, scaled = pair(8)
+    assert (
+        f"At d_k = 8 the query gets ‖∂L/∂q‖ = {g3(scaled.query_grad_norm)} with scaling and "
+        f"{g3(unscaled.query_grad_norm)} without: here the **unscaled model sends the query "
+        f"more** gradient (scaled ÷ unscaled = {times(q_ratio(8))})" in small
+    )
+    assert q_ratio(8) < 1
 
 
-def test_one_table_holds_every_number_across_d_k() -> None:
-    at = run_page(PAGE)
-    (table,) = [d.value for d in at.dataframe]
-    assert list(table["d_k"]) == list(ws.D_KS)
-    for d_k, std, tokens, gradient in zip(
-        table["d_k"],
-        table["std q·k"],
-        table["eff. tokens, unscaled"],
-        table["gradient, scaled"],
-        strict=True,
-    ):
-        unscaled, scaled = stats(int(d_k))
-        assert std == pytest.approx(unscaled.raw_score_std)
-        assert tokens == pytest.approx(unscaled.effective_tokens)
-        assert gradient == pytest.approx(scaled.score_grad_norm)
-    assert {"entropy, unscaled", "max weight, scaled"} <= set(table.columns)
-    assert table.iloc[-1]["scaled ÷ unscaled"] > 1000  # at d_k = 1024
+def test_headline_at_another_seed_and_other_keys() -> None:
+    text = headline(open_page(64, 8, 5))
+    r = q_ratio(64, 8, 5)
+    assert abs(r - 1) < 0.05  # at seed 5 the two are about the same at d_k = 64
+    assert f"about the same (scaled ÷ unscaled = {times(r)})" in text
+    assert scaling_pays_from(sweep(8, 5)) == 64
+    assert f"barely at first ({times(r)} at d_k = 64)" in text
+    assert "8 keys per query and seed 5" in text
 
-
-# ---- one test per control -------------------------------------------------------------------
-
-
-def test_d_k_control_saturates_softmax_and_starves_the_gradient() -> None:
-    at = run_page(PAGE)
-    seen = {}
-    for d_k in (4, 64, 1024):
-        move_d_k(at, d_k)
-        assert_shows(at, d_k)
-        std_unscaled, std_scaled = your_d_k(at, "std of the scores")
-        seen[d_k] = (
-            number(your_d_k(at, "max weight")[0]),
-            number(your_d_k(at, "gradient at the softmax input")[0]),
+    for num_tokens in (4, 32):
+        text = headline(open_page(64, num_tokens, 0))
+        pays = scaling_pays_from(sweep(num_tokens, 0))
+        assert (
+            f"With {num_tokens} keys per query and seed 0, **scaling pays from d_k = {pays} on**"
+            in (text)
         )
-        assert number(std_unscaled) == pytest.approx(math.sqrt(d_k), rel=0.15)  # std ≈ √d_k
-        assert number(std_scaled) == pytest.approx(1, abs=0.1)  # scaled: std ≈ 1
-    assert seen[4][0] < seen[64][0] < seen[1024][0]  # more peaked without scaling
-    assert seen[4][1] > seen[64][1] > seen[1024][1]  # less gradient without scaling
-    assert seen[1024][1] < 1e-4
+        below = [d for d in D_KS if 1 < d < pays]
+        assert f"at d_k = {below[0]} to {below[-1]}, the **unscaled model" in text
+    assert scaling_pays_from(sweep(4, 0)) == 32 and scaling_pays_from(sweep(32, 0)) == 256
 
 
-def test_moving_d_k_reruns_only_the_parts_that_show_it() -> None:
-    """The speed of the page: a move of d_k redraws the table under the controls, one query's
-    weights and the numbers at your T; not the prose, the charts across d_k or the table."""
-    at = run_page(PAGE)
-    at.select_slider(key="d_k").set_value(256).run()
-    assert not at.exception
-    assert [s["title"] for s in charts(at)] == [ws.WEIGHTS_TITLE]
-    assert not at.dataframe and not at.info
-    assert not [m for m in at.markdown if "###" in m.value]  # no prose was re-sent
-    assert "at your d_k = 256" in markdown_with(at, "softmax(q·k / T)")
-    assert_shows(at, 256)
+def test_headline_at_d_k_1() -> None:
+    text = headline(open_page(1))
+    unscaled, _ = pair(1)
+    assert (
+        f"At d_k = 1, √d_k = 1: scaled and unscaled are the same softmax, and the query gets "
+        f"‖∂L/∂q‖ = {g3(unscaled.query_grad_norm)} from both." in text
+    )
 
 
-def test_num_tokens_control_changes_the_keys_per_query() -> None:
-    at = run_page(PAGE)
-    at.slider(key="num_tokens").set_value(32).run()
-    assert not at.exception
-    assert_shows(at, 64, num_tokens=32)
-    bars = chart_titled(at, ws.WEIGHTS_TITLE)
-    assert max(len(values) for values in layer_values(bars)) == 2 * 32  # a bar per key, twice
-    assert "all 32 keys" in json.dumps(chart_titled(at, ws.TEMPERATURE_TITLE))
-    assert at_your_t(at)["entropy"] == f"{stats(64, 32)[0].entropy:.3f}"  # T = 1: unscaled
-    # more keys to spread over: the scaled query attends to more of them
-    assert number(your_d_k(at, "effective tokens")[1]) > stats(64, 8)[1].effective_tokens
+# ---- step 1: spread ----------------------------------------------------------------------------
 
 
-def test_seed_control_draws_other_queries_and_keys() -> None:
-    at = run_page(PAGE)
-    before = your_d_k(at, "max weight")
-    at.number_input(key="qk_seed").set_value(5).run()
-    assert not at.exception
-    assert_shows(at, 64, seed=5)
-    assert your_d_k(at, "max weight") != before
-    # the temperature step draws the same queries and keys (T = 1 is the unscaled softmax)
-    assert at_your_t(at)["max weight"] == f"{stats(64, seed=5)[0].max_weight:.3f}"
-    at.number_input(key="qk_seed").set_value(None).run()  # a cleared box: no traceback
-    assert not at.exception
-    assert_shows(at, 64, seed=0)
+@pytest.mark.parametrize(("d_k", "num_tokens", "seed"), [(64, 8, 0), (1024, 8, 0), (64, 16, 3)])
+def test_step_spread(d_k: int, num_tokens: int, seed: int) -> None:
+    at = open_page(d_k, num_tokens, seed, step=1)
+    unscaled, scaled = pair(d_k, num_tokens, seed)
+    text = text_of(at)
+    assert (
+        f"on the 256 × {num_tokens} scores: std of ω = **{unscaled.raw_score_std:.2f}**, which "
+        f"is {unscaled.raw_score_std / math.sqrt(d_k):.2f} × √d_k = {math.sqrt(d_k):.2f}; "
+        f"divided by √d_k it is **{scaled.score_std:.2f}**" in text
+    )
+    deviation = max(abs(pair(d, num_tokens, seed)[0].raw_score_std / d**0.5 - 1) for d in D_KS)
+    assert f"stays within {deviation:.0%} of √d_k" in text
+    assert deviation < 0.15  # the argument holds for unit-variance q and k
+    stds = [pair(d, num_tokens, seed)[1].score_std for d in D_KS]
+    assert f"between {min(stds):.2f} and {max(stds):.2f}" in text
+    assert "independent with mean 0 and variance 1" in text  # the assumption is named
+    frame = table_with(at, "std of ω = q·k")
+    assert list(frame["std of ω = q·k"]) == [
+        round(pair(d, num_tokens, seed)[0].raw_score_std, 2) for d in D_KS
+    ]
+    assert frame["d_k"][D_KS.index(d_k)] == f"▶ {d_k}"  # your d_k marked
+    spread = chart(at, "std of ω grows like √d_k")
+    assert spread["_data"]["you"] == [{"d_k": float(d_k)}]
+    measured = [
+        r["value"] for r in spread["_data"]["lines"] if r["series"].startswith("std of ω =")
+    ]
+    assert measured == pytest.approx([pair(d, num_tokens, seed)[0].raw_score_std for d in D_KS])
 
 
-def test_temperature_control_and_sqrt_d_k_is_the_scaled_softmax() -> None:
-    at = run_page(PAGE)
-    assert at.select_slider(key="temperature").value == 1.0  # T = 1 is the unscaled softmax
-    unscaled, scaled = stats(64)
-    assert at_your_t(at)["effective tokens"] == f"{unscaled.effective_tokens:.2f}"
-
-    at.select_slider(key="temperature").set_value(8.0).run()  # √64
-    assert not at.exception
-    assert at_your_t(at)["effective tokens"] == f"{scaled.effective_tokens:.2f}"
-    assert at_your_t(at)["max weight"] == f"{scaled.max_weight:.3f}"
-    assert "scaled dot-product attention" in markdown_with(at, "softmax(q·k / T)")
-    # a move of T redraws the numbers at T and the chart against T, nothing else
-    assert [s["title"] for s in charts(at)] == [ws.TEMPERATURE_TITLE]
-
-    sharp = ws.TEMPERATURES[0]
-    at.run()
-    at.select_slider(key="temperature").set_value(sharp).run()
-    at_sharp = stats(64, temperature=sharp)
-    assert at_your_t(at)["max weight"] == f"{at_sharp.max_weight:.3f}"
-    assert at_sharp.max_weight > unscaled.max_weight
-    assert "below √d_k" in markdown_with(at, "softmax(q·k / T)")
-
-    flat = ws.TEMPERATURES[-1]
-    at.run()
-    at.select_slider(key="temperature").set_value(flat).run()
-    assert number(at_your_t(at)["effective tokens"]) > 7.5  # nearly all 8 keys
-    assert "above √d_k" in markdown_with(at, "softmax(q·k / T)")
-    rules = [v for v in layer_values(chart_titled(at, ws.TEMPERATURE_TITLE)) if "label" in v[0]]
-    assert {"T": flat, "label": "your T = 128"} in rules[0]  # the dashed rule marks your T
+# ---- step 2: saturation ------------------------------------------------------------------------
 
 
-def test_temperature_chart_shows_sqrt_d_k_lands_at_the_same_height() -> None:
-    """Step 4's point in the data: at T = √d_k every d_k attends to about as many keys."""
-    at = run_page(PAGE)
-    spec = chart_titled(at, ws.TEMPERATURE_TITLE)
-    (roots,) = [v for v in layer_values(spec) if len(v) == len(ws.D_KS)]
-    assert [r["T"] for r in roots] == pytest.approx([math.sqrt(d) for d in ws.D_KS])
-    tokens = [r["effective tokens"] for r in roots]
-    assert max(tokens) - min(tokens) < 1.0  # all about the same: √d_k is the right T
-    assert tokens == pytest.approx([stats(d)[1].effective_tokens for d in ws.D_KS], rel=1e-5)
+@pytest.mark.parametrize(("d_k", "num_tokens", "seed"), [(64, 8, 0), (1024, 8, 0), (8, 32, 2)])
+def test_step_saturation(d_k: int, num_tokens: int, seed: int) -> None:
+    at = open_page(d_k, num_tokens, seed, step=2)
+    unscaled, scaled = pair(d_k, num_tokens, seed)
+    text = text_of(at)
+    j_u = max(range(num_tokens), key=lambda j: unscaled.example_weights[j])
+    j_s = max(range(num_tokens), key=lambda j: scaled.example_weights[j])
+    sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    assert (
+        f"its largest weight is **{unscaled.example_weights[j_u]:.3f}** (on k⁽"
+        f"{str(j_u + 1).translate(sup)}⁾) without scaling and **"
+        f"{scaled.example_weights[j_s]:.3f}** (on k⁽{str(j_s + 1).translate(sup)}⁾) with it" in text
+    )
+    assert (
+        f"max weight **{unscaled.max_weight:.3f}** unscaled and **{scaled.max_weight:.3f}** "
+        f"scaled (uniform would be 1/{num_tokens} = {1 / num_tokens:.3f}" in text
+    )
+    first, last = pair(1, num_tokens, seed)[0], pair(1024, num_tokens, seed)[0]
+    assert last.effective_tokens < first.effective_tokens
+    assert (
+        f"without scaling the effective tokens fall from {first.effective_tokens:.2f} at d_k = 1 "
+        f"to {last.effective_tokens:.2f} at d_k = 1024" in text
+    )
+    tokens = [pair(d, num_tokens, seed)[1].effective_tokens for d in D_KS]
+    assert f"with scaling they stay between {min(tokens):.2f} and {max(tokens):.2f}" in text
+    # one query's weights as bars, unscaled beside scaled
+    bars = table_with(at, "key j")
+    assert len(bars) == num_tokens
+    assert list(bars.iloc[:, 1]) == [round(w, 3) for w in unscaled.example_weights]
+    assert list(bars.iloc[:, 2]) == [round(w, 3) for w in scaled.example_weights]
+    frame = table_with(at, "effective tokens, unscaled")
+    assert list(frame["effective tokens, unscaled"]) == [
+        round(pair(d, num_tokens, seed)[0].effective_tokens, 2) for d in D_KS
+    ]
+    peak = chart(at, "Without scaling, softmax saturates")
+    assert len(peak["_data"]["sweep"]) == 2 * len(D_KS)
+
+
+# ---- step 3: the gradient ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("d_k", [64, 1024, 8])
+def test_step_gradient_names_each_gradient(d_k: int) -> None:
+    at = open_page(d_k, step=3)
+    unscaled, scaled = pair(d_k)
+    text = text_of(at)
+    at_input = scaled.score_grad_norm / unscaled.score_grad_norm
+    at_omega = scaled.raw_score_grad_norm / unscaled.raw_score_grad_norm
+
+    def factor(x: float) -> str:
+        return f"{x:,.0f}×" if x >= 1000 else f"{x:.3g}×"
+
+    assert (
+        f"scaled ÷ unscaled is {factor(at_input)} at the softmax input ‖∂L/∂(ω/T)‖, "
+        f"{factor(at_omega)} at the raw scores ‖∂L/∂ω‖, and **{times(q_ratio(d_k))} at the "
+        "query ‖∂L/∂q‖**" in text
+    )
+    root = f"{math.sqrt(d_k):.3g}"
+    assert f"({factor(at_input)} ÷ {root} = {factor(at_omega)})" in text
+    assert at_omega == pytest.approx(at_input / math.sqrt(d_k), rel=1e-4)  # the chain rule
+    assert "fixed random upstream gradient" in text and "**median**" in text
+    frame = table_with(at, "scaled ÷ unscaled")
+    assert list(frame["scaled ÷ unscaled"]) == [round(q_ratio(d), 2) for d in D_KS]
+    assert list(frame["scaled"]) == [float(g3(pair(d)[1].query_grad_norm)) for d in D_KS]
+    scores = table_with(at, "‖∂L/∂ω‖ scaled")
+    assert list(scores["‖∂L/∂(ω/√d_k)‖ scaled"]) == [
+        float(g3(pair(d)[1].score_grad_norm)) for d in D_KS
+    ]
+    ratio = chart(at, "Does scaling pay?")
+    assert [r["ratio"] for r in ratio["_data"]["ratio"]] == pytest.approx(
+        [q_ratio(d) for d in D_KS]
+    )
+    grads = chart(at, "The gradient that reaches the query")
+    assert sorted(r["query_grad_norm"] for r in grads["_data"]["sweep"]) == pytest.approx(
+        sorted(s.query_grad_norm for s in sweep())
+    )
+
+
+def test_step_gradient_at_d_k_1() -> None:
+    at = open_page(1, step=3)
+    assert "At d_k = 1 the three ratios are all 1" in text_of(at)
+
+
+# ---- step 4: the temperature -----------------------------------------------------------------
+
+
+def t_row(at: AppTest, prefix: str):
+    frame = table_with(at, "softmax(ω / T)").set_index("softmax(ω / T)")
+    (label,) = [label for label in frame.index if str(label).lstrip("▶ ").startswith(prefix)]
+    return frame.loc[label]
+
+
+def at_t(d_k: int, t: float, num_tokens: int = 8, seed: int = 0) -> SaturationStats:
+    stats = temperature_sweep(d_k, TEMPERATURES, num_tokens=num_tokens, seed=seed)
+    return dict(zip(TEMPERATURES, stats, strict=True))[t]
+
+
+def test_temperature_slider_and_its_rows() -> None:
+    at = open_page(step=4)
+    slider = at.select_slider(key=KEYS["temperature"])
+    assert slider.value == 1.0
+    unscaled, scaled = pair(64)
+    assert t_row(at, "T = 1: unscaled")["effective tokens"] == round(unscaled.effective_tokens, 2)
+    assert t_row(at, "T = √d_k = 8: scaled")["max weight"] == round(scaled.max_weight, 3)
+    assert t_row(at, "your T = 1")["‖∂L/∂q‖"] == float(g3(unscaled.query_grad_norm))
+    text = text_of(at)
+    assert (
+        f"T = 1 is below √d_k = 8: the scores softmax sees spread with std "
+        f"{unscaled.score_std:.2f} (at T = √d_k: {scaled.score_std:.2f}), so the weights are "
+        f"sharper than scaled attention's (max weight {unscaled.max_weight:.3f} against "
+        f"{scaled.max_weight:.3f})" in text
+    )
+
+    for t, side, shape in ((0.25, "below", "sharper"), (128.0, "above", "flatter")):
+        slider = at.select_slider(key=KEYS["temperature"]).set_value(t)
+        at.run()
+        assert not at.exception
+        mine = at_t(64, t)
+        assert t_row(at, f"your T = {t:.3g}")["max weight"] == round(mine.max_weight, 3)
+        assert at.session_state["lab.why_scale.temperature"] == t
+        text = text_of(at)
+        assert f"T = {t:.3g} is {side} √d_k = 8" in text
+        assert f"weights are {shape} than scaled attention's" in text
+        assert f"std {mine.score_std:.2f}" in text
+
+    at.select_slider(key=KEYS["temperature"]).set_value(8.0).run()
+    assert "🎯 **T = √d_k = 8: this is scaled dot-product attention.**" in text_of(at)
+    assert t_row(at, "your T = 8")["effective tokens"] == round(scaled.effective_tokens, 2)
+
+
+@pytest.mark.parametrize("d_k", [64, 1024, 8])
+def test_temperature_gradient_sentence(d_k: int) -> None:
+    at = open_page(d_k, step=4)
+    stats = dict(zip(TEMPERATURES, temperature_sweep(d_k, TEMPERATURES), strict=True))
+    best = max(TEMPERATURES, key=lambda t: stats[t].query_grad_norm)
+    root = min(TEMPERATURES, key=lambda t: abs(t - math.sqrt(d_k)))
+    text = text_of(at)
+    assert (
+        f"‖∂L/∂q‖ is largest at T = {best:.3g} ({g3(stats[best].query_grad_norm)}); at T = "
+        f"√d_k = {root:.3g} it is {g3(stats[root].query_grad_norm)}, and at T = 1, "
+        f"{g3(stats[1.0].query_grad_norm)}" in text
+    )
+    verdict = "also the temperature where it is largest" if best == root else "not the temperature"
+    assert verdict in text
+    scaled = [pair(d)[1].query_grad_norm for d in D_KS]
+    assert f"stays between {g3(min(scaled))} and {g3(max(scaled))}" in text
+    # the curves: at T = √d_k every d_k lands at about the same effective tokens
+    roots, ones = [], []
+    for d in D_KS:
+        curve = {p.temperature: p for p in temperature_curve(d, TEMPERATURES)}
+        roots.append(curve[min(TEMPERATURES, key=lambda t: abs(t - math.sqrt(d)))].effective_tokens)
+        ones.append(curve[1.0].effective_tokens)
+    assert f"between {min(roots):.2f} and {max(roots):.2f} effective tokens of 8" in text
+    assert f"at T = 1, from {ones[0]:.2f} (d_k = 1) to {ones[-1]:.2f} (d_k = 1024)" in text
+    assert max(roots) - min(roots) < 1.0
+    curves = chart(at, "Effective tokens against T")
+    assert len(curves["_data"]["roots"]) == len(D_KS)
+    grads = chart(at, "The gradient at the query against T")
+    assert [p["query_grad_norm"] for p in grads["_data"]["grad"]] == pytest.approx(
+        [stats[t].query_grad_norm for t in TEMPERATURES]
+    )
 
 
 def test_temperature_buttons_jump_to_sqrt_d_k_and_back_to_one() -> None:
-    at = run_page(PAGE)
-    move_d_k(at, 256)
-    at.run()
-    (root,) = [b for b in at.button if b.label == "T = √d_k"]
-    root.click().run()
-    assert at.select_slider(key="temperature").value == 16.0
-    assert at_your_t(at)["effective tokens"] == f"{stats(256)[1].effective_tokens:.2f}"
-    (one,) = [b for b in at.button if b.label == "T = 1"]
-    one.click().run()
-    assert at.select_slider(key="temperature").value == 1.0
+    at = open_page(256, step=4)
+    at.button(key=KEYS["t_root"]).click().run()
+    assert at.select_slider(key=KEYS["temperature"]).value == 16.0
+    assert t_row(at, "your T = 16")["effective tokens"] == round(pair(256)[1].effective_tokens, 2)
+    at.button(key=KEYS["t_one"]).click().run()
+    assert at.select_slider(key=KEYS["temperature"]).value == 1.0
+    at.select_slider(key=KEYS["d_k"]).set_value(8).run()
+    at.button(key=KEYS["t_root"]).click().run()  # √8 is a power of √2 as well
+    assert at.select_slider(key=KEYS["temperature"]).value == pytest.approx(math.sqrt(8))
+
+
+# ---- one test per control at the top ----------------------------------------------------------
+
+
+def test_d_k_control() -> None:
+    at = open_page(step=3)
+    assert at.select_slider(key=KEYS["d_k"]).value == 64
+    seen = {}
+    for d_k in (4, 1024, 64):
+        at.select_slider(key=KEYS["d_k"]).set_value(d_k).run()
+        assert not at.exception
+        assert at.session_state["lab.why_scale.d_k"] == d_k
+        unscaled, _ = pair(d_k)
+        assert row(your_table(at), "max weight")[1] == round(unscaled.max_weight, 3)
+        assert f"At d_k = {d_k} the query gets" in headline(at)
+        seen[d_k] = row(your_table(at), "‖∂L/∂q‖")[1]
+    assert seen[4] > seen[64] > seen[1024]  # unscaled, the query's gradient collapses
+
+
+def test_num_tokens_control() -> None:
+    at = open_page(step=2)
+    at.slider(key=KEYS["num_tokens"]).set_value(32).run()
+    assert not at.exception
+    assert at.session_state["lab.why_scale.num_tokens"] == 32
+    unscaled, scaled = pair(64, 32)
+    assert row(your_table(at), "effective tokens")[1:] == (
+        round(unscaled.effective_tokens, 2),
+        round(scaled.effective_tokens, 2),
+    )
+    assert len(table_with(at, "key j")) == 32
+    assert "256 random queries with 32 keys each" in text_of(at)
+
+
+def test_seed_control_and_a_cleared_box() -> None:
+    at = open_page()
+    before = row(your_table(at), "max weight")
+    at.number_input(key=KEYS["qk_seed"]).set_value(5).run()
+    assert not at.exception
+    assert at.session_state["lab.why_scale.qk_seed"] == 5
+    assert row(your_table(at), "max weight")[1] == round(pair(64, 8, 5)[0].max_weight, 3)
+    assert row(your_table(at), "max weight") != before
+    # a cleared box: Streamlit hands the (non-nullable) box its default back; the page, the
+    # stored setting and the numbers agree on it, with no traceback
+    at.number_input(key=KEYS["qk_seed"]).set_value(None).run()
+    assert not at.exception
+    seed = at.number_input(key=KEYS["qk_seed"]).value
+    assert seed == at.session_state["lab.why_scale.qk_seed"]
+    assert row(your_table(at), "max weight")[1] == round(pair(64, 8, seed)[0].max_weight, 3)
+
+
+def test_steps_are_tabs_one_at_a_time() -> None:
+    headings = ("## 1 · Dot", "## 2 · Without", "## 3 · …and", "## 4 · √d_k", "## 5 · The code")
+    for step, heading in enumerate(headings, start=1):
+        at = open_page(step=step)
+        shown = [h for h in headings if any(m.value.startswith(h) for m in at.markdown)]
+        assert shown == [heading]
+        assert len(specs(at)) <= 2  # at most two Vega charts in any tab
+    at = open_page(step=1)
+    at.button(key="why_scale.next_step").click().run()
+    assert at.session_state["lab.why_scale.step"] == 2
+    assert any(m.value.startswith("## 2 · Without") for m in at.markdown)
+
+
+def test_chart_titles_hold_no_number_a_control_changes() -> None:
+    """Templates are cached per layout: a title must be the same in every state."""
+    for step in (1, 2, 3, 4):
+        a = [(title(s), s["description"]) for s in specs(open_page(step=step))]
+        b = [(title(s), s["description"]) for s in specs(open_page(512, 16, 9, step=step))]
+        assert a == b
+        for spec in specs(open_page(step=step)):
+            assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
+            assert all(rows for rows in spec["_data"].values())  # no dataset left empty
+            assert '"tooltip"' in json.dumps(spec)
 
 
 def test_projector_mode_gives_bigger_chart_fonts() -> None:
-    def label_size(at: AppTest) -> int:
-        return chart_titled(at, ws.SPREAD_TITLE)["config"]["axis"]["labelFontSize"]
+    def size(at: AppTest) -> int:
+        return chart(at, "std of ω grows")["config"]["axis"]["labelFontSize"]
 
-    assert label_size(run_page(PAGE, projector=True)) > label_size(run_page(PAGE))
+    assert size(run_page(PAGE, projector=True)) > size(run_page(PAGE))
 
 
-def test_reveal_mode_shows_one_step_at_a_time() -> None:
+def test_reveal_mode_shows_the_rows_of_the_revealed_steps() -> None:
     at = run_page(PAGE, reveal=True)
-    assert [label.split(" (")[0] for label in your_d_k_rows(at)] == ["std of the scores"]
-    assert [s["title"] for s in charts(at)] == [ws.SPREAD_TITLE]
-    assert list(at.dataframe[0].value.columns) == ["d_k", "√d_k", "std q·k", "std q·k/√d_k"]
-    (next_step,) = [b for b in at.button if b.label.startswith("Next step")]
-    next_step.click().run()
-    assert "max weight" in your_d_k_rows(at)
-    assert "gradient" not in " ".join(your_d_k_rows(at))
-    assert ws.WEIGHTS_TITLE in [s["title"] for s in charts(at)]
-    move_d_k(at, 512)  # a keyed rerun keeps the step: no gradient yet
-    assert "gradient" not in " ".join(your_d_k_rows(at))
+    labels = [str(label) for label in your_table(at).index]
+    assert labels == ["std of softmax's input"]
+    assert not at.info  # the headline waits for the gradient step
+    at = run_page(PAGE, reveal=True, **{"why_scale.revealed": 2, "why_scale.step": 2})
+    assert "max weight" in [str(label) for label in your_table(at).index]
+    assert not [label for label in your_table(at).index if "∂L" in str(label)]
+    at = run_page(PAGE, reveal=True, **{"why_scale.revealed": 3, "why_scale.step": 3})
+    assert any("‖∂L/∂q‖" in str(label) for label in your_table(at).index)
+    assert "scaling pays from" in headline(at)
 
 
-# ---- links, bad input, code -----------------------------------------------------------------
+# ---- links and bad input --------------------------------------------------------------------
 
 
-def test_a_shared_link_sets_the_controls() -> None:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    at.query_params.update(d_k="256", num_tokens="16", qk_seed="3", temperature="5.66")
-    at.run()
-    assert not at.exception and not at.warning
-    assert at.select_slider(key="d_k").value == 256
-    assert at.select_slider(key="temperature").value == pytest.approx(2**2.5)
-    assert_shows(at, 256, num_tokens=16, seed=3)
+def test_a_shared_link_sets_every_control() -> None:
+    at = run_link(
+        PAGE, d_k="256", num_tokens="16", qk_seed="3", temperature="5.66", why_scale_step="4"
+    )
+    assert not at.warning
+    assert at.select_slider(key=KEYS["d_k"]).value == 256
+    assert at.slider(key=KEYS["num_tokens"]).value == 16
+    assert at.number_input(key=KEYS["qk_seed"]).value == 3
+    assert at.select_slider(key=KEYS["temperature"]).value == pytest.approx(2**2.5)
+    assert row(your_table(at), "max weight")[1] == round(pair(256, 16, 3)[0].max_weight, 3)
+    assert t_row(at, "your T = 5.66")["max weight"] == round(at_t(256, 2**2.5, 16, 3).max_weight, 3)
+
+
+def test_the_step_of_a_link_is_known_before_the_first_run() -> None:
+    """A fresh server process: the link's step must be a known setting when ``frame.setup``
+    reads the link, before the page has built its tabs (else it is silently dropped)."""
+    code = (
+        "import lessons.why_scale.controls\n"
+        "from ui import keys\n"
+        "assert keys.REGISTRY['why_scale.step'].params == ('why_scale_step',)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
-    [("d_k", "3"), ("d_k", "2048"), ("num_tokens", "100"), ("qk_seed", "-1"), ("temperature", "x")],
+    ("name", "value", "reason"),
+    [
+        ("d_k", "3", "d_k must be a power of two from 1 to 1024"),
+        ("d_k", "2048", "d_k must be a power of two"),
+        ("d_k", "abc", "d_k must be a power of two"),
+        ("d_k", "", "d_k must be a power of two"),
+        ("num_tokens", "100", "num_tokens must be between 4 and 32"),
+        ("num_tokens", "3.5", "not a whole number"),
+        ("qk_seed", "-1", "qk_seed must be between 0"),
+        ("qk_seed", "99999999999", "qk_seed must be between 0"),
+        ("temperature", "x", "not a number"),
+        ("temperature", "nan", "NaN"),
+        ("temperature", "inf", "infinite"),
+        ("temperature", "1e300", "keep values within"),
+        ("temperature", "3", "temperature must be a power of √2 from 0.25 to 128"),
+        ("why_scale_step", "9", "why_scale_step must be between 1 and 5"),
+    ],
 )
-def test_a_bad_link_value_is_reported_and_ignored(name: str, value: str) -> None:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    at.query_params[name] = value
-    at.run()
-    assert not at.exception
+def test_a_tampered_link_is_reported_and_the_rest_still_applies(
+    name: str, value: str, reason: str
+) -> None:
+    params = {"d_k": "128", "num_tokens": "12", "qk_seed": "4", name: value}
+    at = run_link(PAGE, **params)
     (warning,) = at.warning
-    assert f"`?{name}={value}` was ignored" in warning.value
-    assert_shows(at, 64)  # the defaults are used
+    assert f"`?{name}={value}` was ignored" in warning.value and reason in warning.value
+    expected = {"d_k": 128, "num_tokens": 12, "qk_seed": 4}
+    defaults = {"d_k": 64, "num_tokens": 8, "qk_seed": 0}
+    expected.update({name: defaults[name]} if name in defaults else {})
+    assert at.select_slider(key=KEYS["d_k"]).value == expected["d_k"]
+    assert at.slider(key=KEYS["num_tokens"]).value == expected["num_tokens"]
+    assert at.number_input(key=KEYS["qk_seed"]).value == expected["qk_seed"]
 
 
-def test_url_notes_accept_every_option_of_every_control() -> None:
-    good = {"d_k": "1024", "num_tokens": "4", "qk_seed": "0", "temperature": "0.354"}
-    assert ws.url_notes(good) == ()
-    for t in ws.TEMPERATURES:
-        assert ws.url_notes({"temperature": ws.format_temperature(t)}) == ()
-    assert len(ws.url_notes({"d_k": "0", "num_tokens": "3.5", "qk_seed": "", "x": "1"})) == 3
+def test_every_option_reads_back_from_the_link() -> None:
+    from lessons.why_scale import controls
+
+    for t in TEMPERATURES:
+        assert controls.parse_temperature(controls.format_temperature(t)) == t
+    for d_k in D_KS:
+        assert controls.parse_d_k(str(d_k)) == d_k
+    assert controls.parse_temperature("8.0") == 8.0  # close enough to an option
+
+
+def test_reset_brings_the_defaults_back() -> None:
+    at = open_page(256, 16, 3)
+    at.button(key="why_scale.reset").click().run()
+    assert at.select_slider(key=KEYS["d_k"]).value == 64
+    assert at.slider(key=KEYS["num_tokens"]).value == 8
+    assert at.number_input(key=KEYS["qk_seed"]).value == 0
+
+
+# ---- step 5: the code -----------------------------------------------------------------------
 
 
 def test_code_is_built_only_when_its_expander_opens() -> None:
-    at = run_page(PAGE)
+    at = open_page(step=5)
     assert [e.label for e in at.expander] == [
         "🐍 The code that ran",
         "📋 Reproduce this in a notebook",
     ]
-    assert not at.code  # closed: nothing to send or highlight on every rerun
+    assert not at.code
 
 
-def test_the_code_that_ran_and_a_snippet_that_reproduces_the_page() -> None:
+def test_the_snippet_prints_the_page_s_numbers() -> None:
     at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    at.session_state[SOURCE_OPEN] = at.session_state[SNIPPET_OPEN] = True
-    at.query_params.update(d_k="128", temperature="5.66")
+    for name, value in state(128, 8, 2, step=5, temperature=2**2.5).items():
+        at.session_state[f"lab.{name}"] = value
+    at.session_state["why_scale.source"] = at.session_state["why_scale.snippet"] = True
     at.run()
     assert not at.exception
     sources = " ".join(c.value for c in at.code)
-    assert "def softmax_saturation(" in sources and "def temperature_curve(" in sources
+    for name in ("softmax_saturation", "scaling_pays_from", "temperature_sweep"):
+        assert f"def {name}(" in sources
     (snippet,) = [c.value for c in at.code if "torch.manual_seed" in c.value]
-    assert "d_k, num_tokens, num_queries, seed = 128, 8, 256, 0" in snippet
+    assert "d_k, num_tokens, num_queries, seed = 128, 8, 256, 2" in snippet
     assert "import streamlit" not in snippet
     out = io.StringIO()
     with torch.random.fork_rng(), contextlib.redirect_stdout(out):  # the student's notebook
         exec(snippet, {})
-    printed = out.getvalue()
-    unscaled, _ = stats(128)
-    assert f"std of q.k = {unscaled.raw_score_std:.3f}" in printed
-    for label, line in zip(("unscaled", "scaled", "your T"), printed.splitlines()[1:], strict=True):
-        assert line.strip().startswith(label)
-    max_weights = your_d_k(at, "max weight")
-    gradients = [g.split()[0] for g in your_d_k(at, "gradient at the softmax input")]
-    pairs = zip(("unscaled", "scaled"), max_weights, gradients, strict=True)
-    for label, max_weight, gradient in pairs:
-        (line,) = [x for x in printed.splitlines() if x.strip().startswith(label)]
-        assert f"max weight {max_weight}" in line and f"gradient {gradient}" in line
-    (mine,) = [x for x in printed.splitlines() if x.strip().startswith("your T")]
-    assert f"effective tokens {at_your_t(at)['effective tokens']}" in mine
-
-
-def test_the_open_snippet_follows_d_k() -> None:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    at.session_state[SNIPPET_OPEN] = True
-    at.run()
-    at.select_slider(key="d_k").set_value(512).run()
-    (snippet,) = [c.value for c in at.code if "torch.manual_seed" in c.value]
-    assert "d_k, num_tokens, num_queries, seed = 512, 8, 256, 0" in snippet
-
-
-def test_temperature_curve_agrees_with_the_core() -> None:
-    for d_k in (1, 16, 1024):
-        curve = ws.temperature_curve(d_k, 8, 0)
-        unscaled, scaled = stats(d_k)
-        at_one = next(p for p in curve if p.temperature == 1.0)
-        at_root = next(p for p in curve if math.isclose(p.temperature, math.sqrt(d_k)))
-        assert at_one.effective_tokens == pytest.approx(unscaled.effective_tokens, rel=1e-5)
-        assert at_root.effective_tokens == pytest.approx(scaled.effective_tokens, rel=1e-5)
-        assert at_root.example_weights == pytest.approx(scaled.example_weights, rel=1e-5)
-        tokens = [p.effective_tokens for p in curve]
-        assert tokens == sorted(tokens)  # hotter is flatter
-    every = ws.temperature_curves(ws.D_KS, 8, 0)  # what the page reads, one per d_k
-    assert every[ws.D_KS.index(16)] == ws.temperature_curve(16, 8, 0)
-
-
-def test_markdown_tables_read_back() -> None:
-    text = "intro\n\n| a | **b** |\n| :-- | --: |\n| x | *1.0* |\n| y | 2 |"
-    assert parse_markdown_table(text) == [{"a": "x", "b": "1.0"}, {"a": "y", "b": "2"}]
-    assert parse_markdown_table("no table") == []
-
-
-def test_reset_also_resets_url_bound_controls() -> None:
-    at = run_page(PAGE)
-    move_d_k(at, 256)
-    at.run()  # the whole page again, sidebar included
-    at.sidebar.button[0].click().run()
-    assert at.select_slider(key="d_k").value == 64
+    lines = out.getvalue().splitlines()
+    unscaled, scaled = pair(128, 8, 2)
+    mine = at_t(128, 2**2.5, 8, 2)
+    for label, stats in (("unscaled", unscaled), ("scaled", scaled), ("your T", mine)):
+        (line,) = [x for x in lines if x.strip().startswith(label)]
+        assert f"max weight {stats.max_weight:.3f}" in line
+        assert f"effective tokens {stats.effective_tokens:.2f}" in line
+        assert f"|dL/dq| {stats.query_grad_norm:.3g}" in line
+        assert f"|dL/d omega| {stats.raw_score_grad_norm:.3g}" in line
+        assert f"|dL/d(omega/T)| {stats.score_grad_norm:.3g}" in line
 
 
 # ---- in a real browser ----------------------------------------------------------------------
 
 
-def table_cell(page, measure: str, column: int = 1) -> str:
-    """A cell of the table under the controls, in the browser."""
-    row = page.locator('[data-testid="stMarkdown"] tr', has_text=measure).first
-    return row.locator("td").nth(column).inner_text()
+def your_cell(page, measure: str, column: int = 1) -> str:
+    """A cell of the table under the controls, in the browser (0 = the measure)."""
+    row_ = page.locator(".lab-table tr", has_text=measure).first
+    return row_.locator("td").nth(column - 1).inner_text()
 
 
 @pytest.mark.browser
-def test_why_scale_in_chromium(server: str, page) -> None:
-    page.goto(f"{server}/Why_scale")
-    wait_for_app(page)
+def test_why_scale_d_k_slider_in_chromium(server: str, page) -> None:
+    open_app(page, f"{server}/Why_scale")
     assert_no_exception(page)
-    assert table_cell(page, "max weight") == f"{stats(64)[0].max_weight:.3f}"
-    thumb = page.get_by_role("slider", name=re.compile("d_k, the dimension"))
-    thumb.focus()
-    thumb.press("ArrowRight")  # 64 -> 128
-    page.wait_for_function(  # the max weight, unscaled, in the table under the controls
-        """(old) => {
-            const row = [...document.querySelectorAll('tr')]
-                .find((tr) => tr.innerText.startsWith('max weight'));
-            return row.querySelectorAll('td')[1].innerText !== old;
-        }""",
-        arg=f"{stats(64)[0].max_weight:.3f}",
-        timeout=30_000,
-    )
-    wait_for_app(page)
+    assert your_cell(page, "max weight") == f"{pair(64)[0].max_weight:.3f}"
+    handle = page.locator(f"{key_selector(KEYS['d_k'])} input[type=range]")
+    act(page, lambda: (handle.focus(), handle.press("ArrowRight")))  # 64 -> 128
     assert_no_exception(page)
-    assert table_cell(page, "max weight") == f"{stats(128)[0].max_weight:.3f}"
+    assert your_cell(page, "max weight") == f"{pair(128)[0].max_weight:.3f}"
     assert "d_k=128" in page.url  # the link now shares d_k = 128
-    # the temperature step followed: its T = √d_k row is for d_k = 128
-    assert page.get_by_text("T = √d_k = 11.3: scaled").count() == 1
+    assert page.get_by_text(re.compile(r"At d_k = 128 the query gets")).count() == 1
 
 
 @pytest.mark.browser
 def test_why_scale_temperature_buttons_in_chromium(server: str, page) -> None:
-    page.goto(f"{server}/Why_scale?d_k=256")
-    wait_for_app(page)
-    page.get_by_role("button", name="T = √d_k").click()
-    wait_for_rerun(page)
+    open_app(page, f"{server}/Why_scale?d_k=256&why_scale_step=4")
+    root = page.locator(key_selector(KEYS["t_root"])).get_by_role("button", name="T = √d_k")
+    act(page, root.click)
     assert "temperature=16" in page.url
-    slider = page.get_by_role("slider", name=re.compile("Temperature T"))
+    slider = page.locator(f"{key_selector(KEYS['temperature'])} input[type=range]")
     assert slider.get_attribute("aria-valuetext") == "16"
     assert page.get_by_text(re.compile("T = √d_k = 16: this is scaled")).count() == 1
-    page.get_by_role("button", name="T = 1", exact=True).click()
-    wait_for_rerun(page)
+    one = page.locator(key_selector(KEYS["t_one"])).get_by_role("button", name="T = 1")
+    act(page, one.click)
     assert slider.get_attribute("aria-valuetext") == "1"
+    assert "temperature=" not in page.url  # back to the default: not in the link
     assert_no_exception(page)
+
+
+@pytest.mark.browser
+def test_why_scale_tampered_link_in_chromium(server: str, page) -> None:
+    open_app(page, f"{server}/Why_scale?d_k=3&num_tokens=16")
+    assert_no_exception(page)
+    assert page.get_by_text(re.compile(r"`?\?d_k=3`? was ignored")).count() == 1
+    assert "num_tokens=16" in page.url and "d_k=3" not in page.url
+    assert your_cell(page, "max weight") == f"{pair(64, 16)[0].max_weight:.3f}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("step", [1, 3, 4])
+def test_why_scale_fits_a_phone(server: str, phone, step: int) -> None:
+    open_app(phone, f"{server}/Why_scale?why_scale_step={step}")
+    assert_no_exception(phone)
+    width = phone.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390

@@ -100,6 +100,8 @@ def setup(page: str, title: str, steps: tuple[str, ...] = ()) -> LabSettings:
     """
     st.set_page_config(page_title=f"{title} · Attention Lab", page_icon="🔍", layout="wide")
     _freeze_imports()
+    if steps:  # declared before the link is read, so that ?<page>_step= applies
+        step_setting(page, len(steps))
     notes = keys.read_url(page)
     notes += _check_query()
     _sidebar(page)
@@ -211,6 +213,16 @@ def _sidebar(page: str) -> None:
 # ---- steps: one at a time, as tabs ------------------------------------------------------------
 
 
+def step_setting(page: str, count: int) -> keys.Setting[int]:
+    """The open step of a page (1-based), in the link as ``?<page>_step=``."""
+    return keys.declare(
+        f"{page}.step",
+        1,
+        param=f"{page}_step",
+        parse_one=lambda text: parse_int(text, f"{page}_step", 1, count),
+    )
+
+
 class Steps:
     """A lesson's steps, one at a time: a step picker, and the open step built alone.
 
@@ -229,12 +241,7 @@ class Steps:
         self.names = names
         self.labels = tuple(f"{i + 1} · {name}" for i, name in enumerate(names))
         self.revealing = keys.value(settings.REVEAL)
-        self._step = keys.declare(
-            f"{page}.step",
-            1,
-            param=f"{page}_step",
-            parse_one=lambda text: parse_int(text, f"{page}_step", 1, len(names)),
-        )
+        self._step = step_setting(page, len(names))
         self._revealed = keys.declare(f"{page}.revealed", 1)
         self.available = (
             min(max(keys.value(self._revealed), 1), len(names)) if self.revealing else len(names)
