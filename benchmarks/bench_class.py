@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from st_client import Session  # noqa: E402
+from st_client import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENING_WINDOW_S = 10.0
@@ -90,7 +90,9 @@ class Tally:
 
 def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    return (
+        ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    )
 
 
 def rss_mb(pid: int) -> float:
@@ -127,7 +129,12 @@ def start(app_dir: Path, app: str, cloud: bool) -> tuple[subprocess.Popen, str]:
 
 
 async def student(
-    url: str, lesson: Lesson, until: float, pause: float, tally: Tally, rng: random.Random,
+    url: str,
+    lesson: Lesson,
+    until: float,
+    pause: float,
+    tally: Tally,
+    rng: random.Random,
     opened: asyncio.Event | None = None,
 ) -> None:
     """Open the page, then move its controls until ``until`` (monotonic seconds)."""

@@ -40,7 +40,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_timing import launch, open_page, round_trip, settle, summarize  # noqa: E402
+from browser_timing import launch, open_page, round_trip, settle, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
@@ -145,6 +145,16 @@ def grid_cell(key: str, x: int, right: int, first: str, second: str) -> Action:
     return act
 
 
+def steps(page: str, first: str, second: str) -> Action:
+    """The step picker (a segmented control): one step's button, then another's."""
+
+    def act(tab, i: int) -> None:
+        label = first if i % 2 == 0 else second
+        tab.locator(f'{key_class(page + ".steps")} button:has-text("{label}")').first.click()
+
+    return act
+
+
 @dataclass(frozen=True)
 class Control:
     name: str
@@ -163,6 +173,7 @@ class Page:
 
 
 # ---- this checkout's pages and controls ---------------------------------------------------
+
 
 def frame(page: str) -> tuple[Control, ...]:
     """The sidebar's switches, on every page."""
@@ -183,7 +194,9 @@ def embeddings(page: str) -> tuple[Control, ...]:
         ),
         Control(
             "sentence box",
-            sentence(f"{page}.sentence", "The cat sat on the mat", "Your journey starts with one step"),
+            sentence(
+                f"{page}.sentence", "The cat sat on the mat", "Your journey starts with one step"
+            ),
         ),
         Control("d_in", number(f"{page}.d_in")),
         Control("query", selectbox(f"{page}.query.*", "Your", "journey")),
@@ -194,8 +207,8 @@ PAGES: tuple[Page, ...] = (
     Page(
         "scaled",
         "Scaled_dot_product_attention",
-        embeddings("scaled")
-        + (
+        (
+            *embeddings("scaled"),
             Control("seed", number("scaled.seed")),
             Control("d_out", number("scaled.d_out")),
             Control("re-roll", click("scaled.reroll", "button"), pairs=False),
@@ -208,8 +221,8 @@ PAGES: tuple[Page, ...] = (
                 grid_cell("scaled.W_query.*", 12, 1, "7", "3"),
                 setup=click("scaled.edit_weights", "summary"),
             ),
-        )
-        + frame("scaled"),
+            *frame("scaled"),
+        ),
     ),
     Page(
         "scaled+dropout",
@@ -217,7 +230,66 @@ PAGES: tuple[Page, ...] = (
         (Control("dropout seed", number("scaled.dropout_seed")),),
         query="?dropout=0.5",
     ),
-)
+    Page(
+        "why_scale",
+        "Why_scale",
+        (
+            Control("d_k", slider("why_scale.d_k")),
+            Control("keys per query", slider("why_scale.num_tokens")),
+            Control("sample seed", number("why_scale.qk_seed")),
+            Control("step picker", steps("why_scale", "2 ·", "1 ·")),
+            *frame("why_scale"),
+        ),
+    ),
+    Page(
+        "why_scale@4",
+        "Why_scale",
+        (
+            Control("temperature", slider("why_scale.temperature")),
+            Control("T = √d_k", click("why_scale.t_root", "button"), pairs=False),
+        ),
+        query="?why_scale_step=4",
+    ),
+    Page(
+        "multihead",
+        "Causal_and_multi_head",
+        (
+            Control("d_out (shared)", number("multihead.d_out")),
+            Control("num_heads", selectbox("multihead.num_heads", "1", "2")),
+            Control("modules' seed", number("multihead.seed")),
+            Control("book weights switch", click("multihead.book_v2")),
+            Control("sentence box", sentence("multihead.sentence", "The cat sat on the mat",
+                                             "Your journey starts with one step")),
+            Control("d_in", number("multihead.d_in")),
+            Control("step picker", steps("multihead", "4 ·", "1 ·")),
+            *frame("multihead"),
+        ),
+    ),
+    Page(
+        "multihead@2",
+        "Causal_and_multi_head",
+        (
+            Control("dropout rate", slider("multihead.dropout")),
+            Control("dropout seed", number("multihead.dropout_seed")),
+        ),
+        query="?multihead_step=2",
+    ),
+    Page(
+        "multihead@3",
+        "Causal_and_multi_head",
+        (Control("context_length", number("multihead.context_length")),),
+        query="?multihead_step=3",
+    ),
+    Page(
+        "multihead@6",
+        "Causal_and_multi_head",
+        (
+            Control("exercise 3.2 d_out", number("multihead.ex32_d_out")),
+            Control("exercise 3.3 heads", number("multihead.ex33_num_heads")),
+        ),
+        query="?multihead_step=6",
+    ),
+)  # fmt: skip
 
 
 # ---- running ---------------------------------------------------------------------------------
@@ -336,6 +408,18 @@ def format_row(row: Row) -> str:
     )
 
 
+def editor_floor(browser, trips: int) -> str:
+    """A cell edit in ``bare_editor_app.py``: what any Streamlit grid edit costs here."""
+    proc, url, _ = start_server(ROOT, "benchmarks/bare_editor_app.py", None)
+    try:
+        tab = open_page(browser, url)
+        times, _ = measure(tab, Control("cell", grid_cell("grid", 40, 1, "7", "3")), trips)
+        tab.close()
+    finally:
+        proc.terminate()
+    return str(summarize(times)) if times else "no change seen"
+
+
 def cold_start(app_dir: Path, browser) -> tuple[float, float]:
     """A new server: (launch -> health, launch -> home page drawn and quiet), in seconds."""
     started = time.perf_counter()
@@ -399,6 +483,10 @@ def main() -> None:
             for page in pages:
                 rows += run_page(browser, app_url, bare_url, page, args.trips, log)
             report(rows)
+            if any("cell edit" in r.control for r in rows):
+                floor = editor_floor(browser, args.trips)
+                print(f"  a grid's own floor: a cell edit in an app holding only a data editor "
+                      f"takes {floor} (Streamlit's editor, whatever the page)")  # fmt: skip
             if not args.no_cold_start:
                 health, ready = cold_start(args.app, browser)
                 print(f"\nCold start: launch -> server up {health:.1f} s, -> home page ready "

@@ -87,9 +87,7 @@ def settle(tab, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         tab.wait_for_selector(DONE, timeout=timeout_s * 1000)
-        quiet = tab.evaluate(
-            "() => performance.now() - (window.__lastChange || 0)"
-        )
+        quiet = tab.evaluate("() => performance.now() - (window.__lastChange || 0)")
         if quiet >= QUIET_MS:
             return
         tab.wait_for_timeout(min(QUIET_MS, max(20, QUIET_MS - quiet + 5)))
@@ -109,7 +107,9 @@ def wait_started(tab, before: float, timeout_s: float = 5.0) -> bool:
 def round_trip(tab, act: Callable[[], None]) -> float | None:
     """One interaction: input event -> last visible change, in ms (None if nothing changed)."""
     tab.bring_to_front()  # a tab in the background is drawn late: the one measured is in front
-    tab.evaluate("() => { window.__inputAt = 0; window.__lastChange = 0; window.__runStarted = 0; }")
+    tab.evaluate(
+        "() => { window.__inputAt = 0; window.__lastChange = 0; window.__runStarted = 0; }"
+    )
     act()
     start = tab.evaluate("() => window.__inputAt || performance.now()")
     if not wait_started(tab, start):

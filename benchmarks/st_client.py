@@ -82,7 +82,9 @@ class Session:
         exceptions: list[str] = []
         deadline = start + timeout
         while True:
-            raw = await asyncio.wait_for(self.ws.recv(), timeout=max(0.1, deadline - time.perf_counter()))
+            raw = await asyncio.wait_for(
+                self.ws.recv(), timeout=max(0.1, deadline - time.perf_counter())
+            )
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             which = msg.WhichOneof("type")
@@ -150,4 +152,6 @@ class Session:
 
     def release_triggers(self) -> None:
         """A button's press lasts one run."""
-        self.states = {i: s for i, s in self.states.items() if s.WhichOneof("value") != "trigger_value"}
+        self.states = {
+            i: s for i, s in self.states.items() if s.WhichOneof("value") != "trigger_value"
+        }
