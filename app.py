@@ -33,22 +33,24 @@ def tour() -> None:
 def live_example(current: settings.LabSettings) -> None:
     """Section 3.3 on the shared embeddings, and the scaled page's result for the same query."""
     simple = compute.simplified(current.inputs)
+    edits = text.fitting_edits(current)
     attn = compute.self_attention(
-        current.inputs, current.d_out, current.qkv_seeds, current.weight_edits,
-        scaled=current.scaled,
-    )  # fmt: skip
+        current.inputs, current.d_out, current.qkv_seeds, edits, scaled=current.scaled
+    )
     q = current.query
     markdown(
         "## The book's example, computed live",
         prose(PAGE, "example"),
-        f"*{' '.join(current.tokens)}*: {len(current.tokens)} tokens, d_in = {current.d_in}.",
+        f"*{' '.join(current.tokens)}*: {len(current.tokens)} tokens, d_in = {current.d_in}. "
+        "Row i holds the weights of the query x⁽ⁱ⁾ over every key j: each row sums to 1 "
+        "(colours from 0 to the largest weight).",
     )
     tables.show(
         tables.matrix(
             simple.attn_weights, current.tokens, current.tokens,
-            caption="<strong>Attention weights</strong>: softmax(inputs @ inputs.T, dim=-1); "
-            "each row sums to 1",
-            row_title="query i", col_title="key j", heat=tables.Heat(0.0, 1.0),
+            caption="<strong>Attention weights</strong> softmax(inputs @ inputs.T, dim=-1)",
+            row_title="query i", col_title="key j",
+            heat=tables.Heat(0.0, max(map(max, simple.attn_weights))),
             mark_row=q, projector=current.projector,
         )
     )  # fmt: skip
@@ -59,7 +61,7 @@ def live_example(current: settings.LabSettings) -> None:
     check = text.book_check(current, simple)
     if check:
         st.success(check, icon="📖")
-    st.markdown(text.trainable(current, attn))
+    st.markdown(text.trainable(current, attn, edits))
     blocks.code(
         "🐍 The code behind these numbers",
         lambda: blocks.source(simplified_self_attention),

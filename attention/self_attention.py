@@ -7,12 +7,18 @@
 
 The weight *parameters* W_query, W_key, W_value are learned during training and do not depend
 on the input. The attention *weights* alpha are recomputed for every input.
+
+3.4.2 packs the same steps into the classes ``SelfAttention_v1`` (``nn.Parameter`` matrices)
+and ``SelfAttention_v2`` (``nn.Linear`` layers); exercise 3.1 copies v2's weights into v1
+(``copy_v2_weights_into_v1``).
 """
 
+import copy
 import math
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 from attention.validation import check_dropout, check_inputs, check_scores, check_weight
 
@@ -94,6 +100,44 @@ def score_spread(
         spread = attn_scores.std().item() if attn_scores.numel() > 1 else 0.0
         out.append(ScoreSpread(d_out, spread, spread / math.sqrt(d_out)))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class QKMoments:
+    """What the sqrt(d_k) argument assumes, measured: the entries of q and k, and the scores.
+
+    The argument: if every entry of q and k has mean 0 and variance 1 (independently), then
+    Var(q . k) = d_k, so omega / sqrt(d_k) has std 1 whatever d_k is.
+
+        q_mean, q_var, k_mean, k_var   over all entries of queries / keys
+        raw_std, scaled_std            std of omega and of omega / sqrt(d_k), over all (i, j)
+    """
+
+    q_mean: float
+    q_var: float
+    k_mean: float
+    k_var: float
+    raw_std: float
+    scaled_std: float
+
+
+def qk_moments(queries: torch.Tensor, keys: torch.Tensor) -> QKMoments:
+    """Mean and variance of the entries of q and k, and the spread of the scores they give.
+
+    Shapes:
+        queries, keys: (num_tokens, d_k) -> six numbers
+    """
+    attn_scores = queries @ keys.T  # (n, d_k) @ (d_k, n) -> (n, n)
+    d_k = keys.shape[-1]
+
+    def var(t: torch.Tensor) -> float:
+        return t.var().item() if t.numel() > 1 else 0.0
+
+    raw_std = var(attn_scores) ** 0.5
+    return QKMoments(
+        queries.mean().item(), var(queries), keys.mean().item(), var(keys),
+        raw_std, raw_std / math.sqrt(d_k),
+    )  # fmt: skip
 
 
 def causal_mask(num_tokens: int) -> torch.Tensor:
@@ -280,3 +324,202 @@ def self_attention(
         masked_scores, scaled_scores, attn_weights_scaled, attn_weights_unscaled, drop,
         dropped_weights, context_vecs, d_k, scaled, float(dropout),
     )  # fmt: skip
+
+
+# ---- 3.4.2: the compact classes, and exercise 3.1 ---------------------------------------------
+
+#: What the book prints in section 3.4.2 and its exercise solution 3.1 (4 decimals; rasbt/
+#: LLMs-from-scratch, ch03/01_main-chapter-code/ch03.ipynb and exercise-solutions.ipynb), on
+#: its six tokens with d_in = 3, d_out = 2. Rows are the tokens' context vectors.
+BOOK_PRINTED_CLASSES: dict[str, tuple[tuple[float, ...], ...]] = {
+    # 3.4.2: torch.manual_seed(123); SelfAttention_v1(d_in, d_out)(inputs)
+    "v1_seed_123": (
+        (0.2996, 0.8053),
+        (0.3061, 0.8210),
+        (0.3058, 0.8203),
+        (0.2948, 0.7939),
+        (0.2927, 0.7891),
+        (0.2990, 0.8040),
+    ),
+    # 3.4.2: torch.manual_seed(789); SelfAttention_v2(d_in, d_out)(inputs)
+    "v2_seed_789": (
+        (-0.0739, 0.0713),
+        (-0.0748, 0.0703),
+        (-0.0749, 0.0702),
+        (-0.0760, 0.0685),
+        (-0.0763, 0.0679),
+        (-0.0754, 0.0693),
+    ),
+    # exercise 3.1's solution: torch.manual_seed(123); SelfAttention_v2(d_in, d_out), its
+    # weights copied into a SelfAttention_v1 (transposed); both print these
+    "v2_seed_123": (
+        (-0.5337, -0.1051),
+        (-0.5323, -0.1080),
+        (-0.5323, -0.1079),
+        (-0.5297, -0.1076),
+        (-0.5311, -0.1066),
+        (-0.5299, -0.1081),
+    ),
+}
+
+
+class SelfAttention_v1(nn.Module):  # noqa: N801 (the book's name)
+    """The book's first compact class (3.4.2): steps 1-6 of section 3.4 in one ``forward``.
+
+    The weight parameters are ``nn.Parameter(torch.rand(d_in, d_out))``: stored (d_in, d_out),
+    used as ``x @ W``, every entry uniform in [0, 1). After ``torch.manual_seed(seed)`` they are
+    exactly the three ``torch.rand`` draws of section 3.4.1, so the output is its context
+    vectors. ``generator`` is not in the book: ``from_seed`` passes a local one (None draws
+    from the global RNG, as the book does).
+
+    Shapes:
+        x: (num_tokens, d_in) -> context_vec: (num_tokens, d_out)
+    """
+
+    def __init__(self, d_in: int, d_out: int, generator: torch.Generator | None = None) -> None:
+        super().__init__()
+        self.W_query = nn.Parameter(torch.rand(d_in, d_out, generator=generator))
+        self.W_key = nn.Parameter(torch.rand(d_in, d_out, generator=generator))
+        self.W_value = nn.Parameter(torch.rand(d_in, d_out, generator=generator))
+
+    @classmethod
+    def from_seed(cls, d_in: int, d_out: int, seed: int) -> "SelfAttention_v1":
+        """The module ``torch.manual_seed(seed)`` then ``SelfAttention_v1(d_in, d_out)`` gives,
+        drawn from a local generator (the global RNG is never touched)."""
+        return cls(d_in, d_out, generator=torch.Generator().manual_seed(int(seed)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        keys = x @ self.W_key  # (n, d_in) @ (d_in, d_out) -> (n, d_out)
+        queries = x @ self.W_query
+        values = x @ self.W_value
+
+        attn_scores = queries @ keys.T  # omega, (n, d_out) @ (d_out, n) -> (n, n)
+        attn_weights = torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1)
+
+        context_vec = attn_weights @ values  # (n, n) @ (n, d_out) -> (n, d_out)
+        return context_vec
+
+
+class SelfAttention_v2(nn.Module):  # noqa: N801 (the book's name)
+    """The book's second class (3.4.2): the same steps with ``nn.Linear(d_in, d_out, bias=False)``.
+
+    A Linear layer without bias is a matrix multiplication, with two differences from v1:
+    it stores its ``weight`` as (d_out, d_in) and computes ``x @ weight.T``, and PyTorch
+    initialises it uniform in [-1/sqrt(d_in), 1/sqrt(d_in)] (centred on 0) instead of [0, 1).
+    ``device`` is not in the book: ``from_seed`` builds on the meta device, then draws.
+
+    Shapes:
+        x: (num_tokens, d_in) -> context_vec: (num_tokens, d_out)
+        W_query.weight, W_key.weight, W_value.weight: (d_out, d_in)
+    """
+
+    def __init__(
+        self,
+        d_in: int,
+        d_out: int,
+        qkv_bias: bool = False,
+        device: torch.device | str | None = None,  # not in the book; see from_seed
+    ) -> None:
+        super().__init__()
+        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias, device=device)
+        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias, device=device)
+        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias, device=device)
+
+    @classmethod
+    def from_seed(
+        cls, d_in: int, d_out: int, seed: int, qkv_bias: bool = False
+    ) -> "SelfAttention_v2":
+        """The module ``torch.manual_seed(seed)`` then ``SelfAttention_v2(d_in, d_out)`` gives,
+        drawn from a local generator in the constructor's order (query, key, value)."""
+        # imported here: attention.causal builds on this module
+        from attention.causal import seed_linear_layers
+
+        module = cls(d_in, d_out, qkv_bias, device="meta")
+        generator = torch.Generator().manual_seed(int(seed))
+        seed_linear_layers((module.W_query, module.W_key, module.W_value), generator)
+        return module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        keys = self.W_key(x)  # x @ weight.T: (n, d_in) @ (d_in, d_out) -> (n, d_out)
+        queries = self.W_query(x)
+        values = self.W_value(x)
+
+        attn_scores = queries @ keys.T  # (n, d_out) @ (d_out, n) -> (n, n)
+        attn_weights = torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1)
+
+        context_vec = attn_weights @ values  # (n, n) @ (n, d_out) -> (n, d_out)
+        return context_vec
+
+
+@dataclass(frozen=True)
+class WeightCopy:
+    """Exercise 3.1: a ``SelfAttention_v1`` given the weights of a ``SelfAttention_v2``.
+
+        v1_before   v1's output with its own weights
+        v2_output   v2's output
+        copied      what v1 received for W_query, W_key, W_value (``weight.T`` or ``weight``)
+        v1_after    v1's output with those weights, or None when they did not fit
+        error       PyTorch's message when they did not fit ("" otherwise)
+
+    Shapes (n = num_tokens):
+        v1_before, v2_output, v1_after: (n, d_out)
+        copied: each (d_in, d_out) when transposed, (d_out, d_in) when not
+    """
+
+    transposed: bool
+    v1_before: torch.Tensor
+    v2_output: torch.Tensor
+    copied: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+    v1_after: torch.Tensor | None
+    error: str
+
+    @property
+    def equal(self) -> bool:
+        """Did the copy make v1 compute what v2 computes (to float32 rounding)?"""
+        return self.v1_after is not None and torch.allclose(
+            self.v1_after, self.v2_output, rtol=1e-5, atol=1e-6
+        )
+
+    @property
+    def max_difference(self) -> float | None:
+        """The largest entry-wise difference of the two outputs (None when v1 failed)."""
+        if self.v1_after is None:
+            return None
+        return (self.v1_after - self.v2_output).abs().max().item()
+
+
+def copy_v2_weights_into_v1(
+    sa_v1: SelfAttention_v1,
+    sa_v2: SelfAttention_v2,
+    inputs: torch.Tensor,
+    transpose: bool = True,
+) -> WeightCopy:
+    """Exercise 3.1: give v1 the weights of v2 and run both on ``inputs``.
+
+        sa_v1.W_query = nn.Parameter(sa_v2.W_query.weight.T)    (and W_key, W_value)
+
+    v2 stores each weight as (d_out, d_in) and computes x @ weight.T; v1 computes x @ W with
+    W of shape (d_in, d_out), so the copy must be transposed. Untransposed, ``inputs @ W``
+    fails unless d_in = d_out (then it runs, with other matrices). A copy of ``sa_v1``
+    receives the weights: the module passed in is unchanged.
+
+    Shapes:
+        inputs: (num_tokens, d_in) -> outputs (num_tokens, d_out)
+    """
+    check_inputs(inputs)
+    with torch.no_grad():
+        v1_before = sa_v1(inputs)
+        v2_output = sa_v2(inputs)
+        receiver = copy.deepcopy(sa_v1)
+        copied = []
+        for name in ("W_query", "W_key", "W_value"):
+            weight = getattr(sa_v2, name).weight.detach().clone()  # (d_out, d_in)
+            given = weight.T if transpose else weight  # (d_in, d_out) or (d_out, d_in)
+            setattr(receiver, name, nn.Parameter(given))
+            copied.append(given)
+        try:
+            v1_after, error = receiver(inputs), ""
+        except RuntimeError as failure:  # the shapes do not fit: x @ W is undefined
+            v1_after, error = None, str(failure)
+    W_query, W_key, W_value = copied
+    return WeightCopy(transpose, v1_before, v2_output, (W_query, W_key, W_value), v1_after, error)

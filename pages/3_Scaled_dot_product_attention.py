@@ -1,4 +1,5 @@
-"""Section 3.4, scaled dot-product attention, with the causal mask and dropout of 3.5.
+"""Section 3.4, scaled dot-product attention, with the causal mask and dropout of 3.5, and
+3.4.2's classes SelfAttention_v1 and SelfAttention_v2 with exercise 3.1.
 
 The lesson, top to bottom: the controls, what changed, then one function per step. The
 numbers come from one cached pass of the core (``lessons.scaled.view``); every matrix is a
@@ -18,14 +19,15 @@ from attention import (
 )
 from lessons.scaled import changes, controls, snippet, text, view
 from lessons.scaled.changes import Change
-from lessons.scaled.controls import Options
-from ui import blocks, embeddings, fmt, frame, settings, tables
+from lessons.scaled.controls import ClassOptions, Options
+from ui import blocks, embeddings, fmt, frame, keys, settings, tables
 from ui.blocks import markdown, prose, small
 from ui.compute import NAMES, AttentionView
 from ui.settings import LabSettings
 
 PAGE = "scaled"
-STEPS = ("Weights", "Q, K, V", "Scores", "Scale", "Softmax", "Context", "Code")
+STEPS = ("Weights", "Q, K, V", "Scores", "Scale", "Softmax", "Context", "Classes v1, v2", "Code")
+WHY_SCALE = next(p for p in frame.PAGES if p.path.endswith("4_Why_scale.py"))
 PARAMS_BADGE = ":blue-badge[weight parameters · learned]"
 ATTN_BADGE = ":orange-badge[attention weights · computed per input]"
 
@@ -49,7 +51,10 @@ def intro() -> None:
 def your_controls(current: LabSettings) -> Options:
     """① the input, ② the weight parameters, ③ the options; returns the options."""
     st.markdown("## Your controls")
-    inputs_col, params_col = st.columns(2, gap="large")
+    # side by side; on a projector the bigger tables need the full width: one under the other
+    inputs_col, params_col = (
+        (st.container(), st.container()) if current.projector else st.columns(2, gap="large")
+    )
     with inputs_col:
         st.markdown(
             "### ① The input: token embeddings\n"
@@ -83,13 +88,19 @@ def your_query(
     """The query's row through every step, in one table: it follows every change at once.
 
     In the book's state (and the book's options) the book's printed values stand beside ours.
+    In reveal mode the table holds the steps revealed so far, and the book's values wait for the
+    last step.
     """
     q, token = current.query, current.query_token
-    if steps.hides_answers:
+    rows = [r for r in text.query_rows(attn, q) if r.step <= steps.available]
+    if not rows:
         markdown(f"### Your query *{token}*, step by step", frame.HIDDEN_ANSWER)
         return
-    rows = text.query_rows(attn, q)
-    book = view.book_values(current) if current.is_book_state and q == 1 else None
+    book = (
+        view.book_values(current)
+        if current.is_book_state and q == 1 and not steps.hides_answers
+        else None
+    )
     data = {
         "step": [r.step for r in rows],
         f"for the query {token}, x{fmt.sup(q + 1)}": [r.what for r in rows],
@@ -98,7 +109,14 @@ def your_query(
     book_options = current.scaled and not options.causal and not options.dropout
     if book is not None and book_options:
         data["the book prints (3.4.1)"] = text.book_column(book, rows)
-    markdown(f"### Your query *{token}*, step by step", text.book_note(current, options, book))
+    if steps.hides_answers:  # reveal mode: the steps revealed so far, without the book's values
+        heading, note = f"### Your query *{token}*, the steps so far", frame.HIDDEN_ANSWER
+    else:
+        heading, note = (
+            f"### Your query *{token}*, step by step",
+            text.book_note(current, options, book),
+        )
+    markdown(heading, note)
     tables.show(
         tables.columns(
             data, caption="Follows every change you make", wrap=True, projector=current.projector
@@ -107,11 +125,12 @@ def your_query(
 
 
 def what_changed(current: LabSettings, change: Change | None) -> None:
-    """What the last change did to each kind of weights (the rules are in step 1)."""
-    markdown(
-        f"### What changed? **Your last change:** {changes.cause(change)}",
-        changes.cards_table(change, current),
-    )
+    """What the last change did to each kind of weights, in three lines (the rules: step 1)."""
+    with st.container(border=True, key=keys.widget_key(PAGE, "what_changed")):
+        markdown(
+            f"**What changed?** Your last change: {changes.cause(change)}",
+            changes.summary(change, current),
+        )
 
 
 def step_weights(current: LabSettings, attn: AttentionView, change: Change | None) -> None:
@@ -153,7 +172,7 @@ def step_qkv(current: LabSettings, attn: AttentionView) -> None:
             [
                 tables.matrix(
                     values, current.tokens, fmt.dims(d_out),
-                    caption=f"<strong><code>{name} = inputs @ {weight}</code></strong> ({n}, {d_out})",
+                    caption=f"<code>{name} = inputs @ {weight}</code> ({n}, {d_out})",
                     row_title="token", col_title="coordinate",
                     mark_row=q, projector=current.projector,
                 )
@@ -169,9 +188,9 @@ def step_qkv(current: LabSettings, attn: AttentionView) -> None:
 
 def score_table(current: LabSettings, values, caption: str, **kw) -> str:
     """An (n, n) matrix over the tokens: rows are queries i, columns keys j."""
+    kw = {"row_title": "query i", "col_title": "key j", **kw}
     return tables.matrix(
         values, current.tokens, current.tokens, caption=caption,
-        row_title="query i", col_title="key j",
         mark_row=current.query, projector=current.projector, **kw,
     )  # fmt: skip
 
@@ -188,7 +207,7 @@ def step_scores(current: LabSettings, attn: AttentionView) -> None:
     )
 
 
-def step_scale(current: LabSettings, attn: AttentionView, spreads) -> None:
+def step_scale(current: LabSettings, attn: AttentionView, spreads, moments) -> None:
     n, d_k = len(current.tokens), attn.d_k
     title = "Mask, then scale by √d_k" if attn.mask is not None else "Scale by √d_k"
     markdown(f"## 4 · {title} = √{d_k}: the shape stays ({n}, {n})")
@@ -210,13 +229,14 @@ def step_scale(current: LabSettings, attn: AttentionView, spreads) -> None:
         lesson_text("scale"),
         f"`d_k = keys.shape[-1] = {d_k}`, so every score is divided by √{d_k} = "
         f"**{d_k**0.5:.4f}**.",
-        text.spread(spreads, current.d_out, current.qkv_seeds[0]),
     )
     scaled_name = "masked scores / √d_k" if attn.mask is not None else "attn_scores / √d_k"
     parts.append(
         score_table(current, attn.scaled_scores, f"<strong>{scaled_name}</strong> ({n}, {n})")
     )
     tables.show(tables.row_of(parts))
+    markdown(text.spread(spreads, moments, d_k, current.qkv_seeds[0], current.inputs))
+    frame.page_link(WHY_SCALE, "Why scale by √d_k: the argument, measured on vectors that meet it")
 
 
 def step_softmax(
@@ -234,16 +254,22 @@ def step_softmax(
     heat = tables.Heat(0.0, top)
     in_use = " · in use" if attn.scaled else ""
     off = "" if attn.scaled else " · in use"
+    # short corner titles and 3 decimals (exact values on hover): the two fit side by side
+    pair = {"heat": heat, "fmt": ".3f", "row_title": "i", "col_title": "j"}
     tables.show(
         tables.row_of(
             [
                 score_table(current, attn.attn_weights_scaled,
-                            f"<strong>Scaled</strong>: softmax(ω / √{d_k}){in_use}", heat=heat),
+                            f"<strong>Scaled</strong>: softmax(ω / √{d_k}){in_use}", **pair),
                 score_table(current, attn.attn_weights_unscaled,
-                            f"<strong>Unscaled</strong>: softmax(ω){off}", heat=heat),
+                            f"<strong>Unscaled</strong>: softmax(ω){off}", **pair),
             ]
         )
     )  # fmt: skip
+    st.caption(
+        "Rows: the queries i; columns: the keys j. Three decimals here, so that the two fit "
+        "side by side: hover a cell for its exact value (the query's row, to four, is above)."
+    )
     if attn.dropout_mask is not None:
         markdown(lesson_text("dropout"), text.dropout(attn, options))
         tables.show(
@@ -275,6 +301,95 @@ def step_context(current: LabSettings, attn: AttentionView) -> None:
     )  # fmt: skip
 
 
+def class_tables(
+    names: tuple[str, ...],
+    matrices,
+    rows: list[str],
+    cols: list[str],
+    titles: tuple[str, str],
+    projector: bool,
+) -> str:
+    """Three weight matrices side by side, on one diverging colour scale (-1 .. 1)."""
+    heat = tables.Heat(-1.0, 1.0, diverging=True)
+    return tables.row_of([
+        tables.matrix(m, rows, cols, caption=name, row_title=titles[0], col_title=titles[1],
+                      heat=heat, projector=projector)
+        for name, m in zip(names, matrices, strict=True)
+    ])  # fmt: skip
+
+
+def step_classes(current: LabSettings, steps: frame.Steps) -> None:
+    """3.4.2: SelfAttention_v1 and SelfAttention_v2, and exercise 3.1 checked live."""
+    d_in, d_out, n = current.d_in, current.d_out, len(current.tokens)
+    markdown(
+        "## 7 · The book's classes: SelfAttention_v1 → SelfAttention_v2 (section 3.4.2)",
+        lesson_text("classes"),
+    )
+    v1_seed, v2_seed = controls.class_seeds(PAGE)
+    tables_box, exercise_box = st.container(), st.container()
+    with exercise_box:
+        markdown(lesson_text("exercise"))
+        copy = controls.weight_copy(PAGE)
+    options = ClassOptions(v1_seed, v2_seed, copy)
+    classes = view.build_classes(current, options)
+    with tables_box:
+        dims_in, dims_out = fmt.dims(d_in), fmt.dims(d_out)
+        st.markdown(
+            f"**`sa_v1 = SelfAttention_v1(d_in, d_out)`** after `torch.manual_seed({v1_seed})`: "
+            f"each weight an `nn.Parameter`, stored (d_in, d_out) = ({d_in}, {d_out})"
+        )
+        tables.show(
+            class_tables(tuple(f"<strong>sa_v1.{name}</strong>" for name in NAMES),
+                         classes.v1_weights, dims_in, dims_out, ("in", "out"),
+                         current.projector)
+        )  # fmt: skip
+        st.markdown(
+            f"**`sa_v2 = SelfAttention_v2(d_in, d_out)`** after `torch.manual_seed({v2_seed})`: "
+            f"each weight the `.weight` of an `nn.Linear`, stored (d_out, d_in) = ({d_out}, {d_in})"
+        )
+        tables.show(
+            class_tables(tuple(f"<strong>sa_v2.{name}.weight</strong>" for name in NAMES),
+                         classes.v2_weights, dims_out, dims_in, ("out", "in"),
+                         current.projector)
+        )  # fmt: skip
+        markdown(
+            text.class_ranges(classes, d_in),
+            text.class_is_steps(classes, v1_seed),
+        )
+        outputs = [
+            tables.matrix(
+                classes.v1_output, current.tokens, dims_out,
+                caption=f"<strong>sa_v1(inputs)</strong> ({n}, {d_out}), seed {v1_seed}",
+                row_title="token", col_title="coordinate", projector=current.projector,
+            ),
+            tables.matrix(
+                classes.v2_output, current.tokens, dims_out,
+                caption=f"<strong>sa_v2(inputs)</strong> ({n}, {d_out}), seed {v2_seed}",
+                row_title="token", col_title="coordinate", projector=current.projector,
+            ),
+        ]  # fmt: skip
+        tables.show(tables.row_of(outputs))
+        if steps.hides_answers:
+            markdown(frame.HIDDEN_ANSWER)
+        else:
+            markdown(text.book_outputs_note(view.book_outputs(classes, current, options)))
+    with exercise_box:
+        if classes.v1_after is not None:
+            tables.show(
+                tables.matrix(
+                    classes.v1_after, current.tokens, dims_out,
+                    caption=f"<strong>sa_v1(inputs)</strong> after the copy ({n}, {d_out})",
+                    row_title="token", col_title="coordinate", projector=current.projector,
+                )
+            )  # fmt: skip
+        markdown(text.exercise_result(classes, d_in, n))
+        blocks.code(
+            "🐍 The two classes and the exercise, in a notebook",
+            lambda: snippet.classes(current, options),
+            key=keys.widget_key(PAGE, "classes_code"),
+        )
+
+
 def the_code(current: LabSettings, options: Options) -> None:
     """The core functions behind the page, and a snippet that reproduces it."""
     functions = [init_qkv_weights, self_attention, scale_scores]
@@ -282,7 +397,7 @@ def the_code(current: LabSettings, options: Options) -> None:
         functions += [causal_mask, apply_causal_mask]
     if options.dropout:
         functions += [dropout_mask, apply_dropout]
-    markdown("## 7 · The code that ran", lesson_text("code"))
+    markdown("## 8 · The code that ran", lesson_text("code"))
     st.code(blocks.source(*functions), language="python")
     st.markdown("**Reproduce this in a notebook:**")
     st.code(snippet.reproduce(current, options), language="python")
@@ -301,6 +416,7 @@ def lesson() -> None:
         st.warning(f"A hand edit of the weights was discarded: {message}", icon="✏️")
     attn = view.build(current, options)
     spreads = view.spread(current.inputs, current.qkv_seeds[0], current.d_out)
+    moments = view.moments(attn.queries, attn.keys)
     change = changes.track(current, options, attn)
     steps = frame.Steps(PAGE, STEPS)
     what_changed(current, change)
@@ -313,11 +429,13 @@ def lesson() -> None:
         elif steps.current == 3:
             step_scores(current, attn)
         elif steps.current == 4:
-            step_scale(current, attn, spreads)
+            step_scale(current, attn, spreads, moments)
         elif steps.current == 5:
             step_softmax(current, attn, options, change, spreads)
         elif steps.current == 6:
             step_context(current, attn)
+        elif steps.current == 7:
+            step_classes(current, steps)
         else:
             the_code(current, options)
         steps.next_button()

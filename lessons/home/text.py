@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from attention.data import BOOK_PRINTED
 from ui import fmt
 from ui.compute import AttentionView, SimplifiedView
 from ui.frame import PAGES, Page
-from ui.settings import BOOK_QUERY, LabSettings
+from ui.settings import BOOK_QUERY, LabSettings, WeightEdits
 
 
 @dataclass(frozen=True)
@@ -55,18 +56,26 @@ def book_check(current: LabSettings, simple: SimplifiedView) -> str | None:
     )
 
 
-def trainable(current: LabSettings, attn: AttentionView) -> str:
+def fitting_edits(current: LabSettings) -> WeightEdits:
+    """The hand edits of the weight parameters that fit the current (d_in, d_out) and hold
+    finite numbers (a link can change d_out after an edit; the scaled page then drops it)."""
+    return tuple(
+        (name, matrix)
+        for name, matrix in current.weight_edits
+        if len(matrix) == current.d_in
+        and all(len(row) == current.d_out for row in matrix)
+        and all(math.isfinite(v) for row in matrix for v in row)
+    )
+
+
+def trainable(current: LabSettings, attn: AttentionView, edits: WeightEdits) -> str:
     """What the scaled page computes for the same query, with the settings it uses."""
     how = "scaled by √d_k" if current.scaled else "unscaled (scaling is off)"
     seeds = fmt.seeds(current.qkv_seeds)
     seed_words = (
         f"seed {seeds}" if len(set(current.qkv_seeds)) == 1 else f"seeds {seeds} (query/key/value)"
     )
-    edited = (
-        "; " + ", ".join(n for n, _ in current.weight_edits) + " edited by hand"
-        if current.weight_edits
-        else ""
-    )
+    edited = "; " + ", ".join(n for n, _ in edits) + " edited by hand" if edits else ""
     q = current.query
     return (
         f"**With trainable weights** (section 3.4: W_query, W_key, W_value from {seed_words}, "

@@ -1,8 +1,8 @@
 """What the student's last change did to each kind of "weights".
 
 The page calls ``track`` once per run, before it draws anything that shows the change, and
-passes the result down: the two cards, the step badges and the rules table all read that
-one ``Change``.
+passes the result down: the summary above the steps, the step badges and the rules table all
+read that one ``Change``.
 """
 
 from __future__ import annotations
@@ -152,8 +152,8 @@ def params_card(change: Change | None) -> str:
         return IDLE
     changed = [(n, what) for n, what in change.params if what]
     if not changed:
-        return ":gray-badge[unchanged ✔] by your last change"
-    return ":blue-badge[changed]  \n" + "  \n".join(f"{n}: {what}" for n, what in changed)
+        return ":gray-badge[unchanged ✔]"
+    return ":blue-badge[changed] " + " · ".join(f"{n}: {what}" for n, what in changed)
 
 
 def attention_card(change: Change | None) -> str:
@@ -165,22 +165,19 @@ def attention_card(change: Change | None) -> str:
     elif change.attn_delta:
         text = f":orange-badge[changed] Δ max {change.attn_delta:.4f}"
     else:
-        text = ":gray-badge[unchanged ✔] by your last change"
+        text = ":gray-badge[unchanged ✔]"
     if change.context_delta:
-        text += f"  \ncontext vectors: Δ max {change.context_delta:.4f}"
+        text += f" · context vectors: Δ max {change.context_delta:.4f}"
     return text
 
 
-def cards_table(change: Change | None, current: LabSettings) -> str:
-    """The two kinds of weights side by side: what they are and what the last change did."""
+def summary(change: Change | None, current: LabSettings) -> str:
+    """The two kinds of weights, one line each: what the last change did to them."""
     n = len(current.tokens)
-    params = params_card(change).replace("  \n", "<br>")
-    attention = attention_card(change).replace("  \n", "<br>")
     return (
-        "| | 🧱 weight parameters | 🎯 attention weights |\n| :-- | :-- | :-- |\n"
-        "| what | W_query, W_key, W_value: learned, then fixed | α: computed for every input |\n"
-        f"| shape | each ({current.d_in}, {current.d_out}) | ({n}, {n}), a row per query |\n"
-        f"| your last change | {params} | {attention} |"
+        f"🧱 **Weight parameters** W_query, W_key, W_value (learned; each ({current.d_in}, "
+        f"{current.d_out})): {params_card(change)}  \n"
+        f"🎯 **Attention weights** α (computed per input; ({n}, {n})): {attention_card(change)}"
     )
 
 
@@ -194,7 +191,7 @@ def badge(changed: bool | None) -> str:
 def cause(change: Change | None) -> str:
     if change is None:
         return "none yet. Touch a control above: edit an embedding, change the seed, pick a query…"
-    return f"{change.detail} (👉 lit up in the table below)."
+    return f"{change.detail} (👉 its row is lit up in step 1's table)."
 
 
 def rules_table(change: Change | None) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from attention import BOOK_DROPOUT_SEED
+from attention.data import BOOK_SEED, BOOK_V2_SEED
 from ui import compute, grids, keys, settings
 from ui.compute import NAMES
 from ui.inputs import (
@@ -51,6 +52,25 @@ DROPOUT_SEED = keys.declare(
     parse_one=lambda t: parse_int(t, "dropout_seed", 0, MAX_SEED),
 )
 WEIGHT_ERROR = keys.declare("weight_error", None)  # (matrix name, message) of a rejected edit
+
+# 3.4.2: the two classes' seeds (the book's: 123 and 789) and exercise 3.1's weight copy
+V1_SEED = keys.declare(
+    "scaled.v1_seed", BOOK_SEED, param="v1_seed",
+    parse_one=lambda t: parse_int(t, "v1_seed", 0, MAX_SEED),
+)  # fmt: skip
+V2_SEED = keys.declare(
+    "scaled.v2_seed", BOOK_V2_SEED, param="v2_seed",
+    parse_one=lambda t: parse_int(t, "v2_seed", 0, MAX_SEED),
+)  # fmt: skip
+COPIES: tuple[str, ...] = ("none", "transposed", "as_is")
+COPY = keys.declare(
+    "scaled.copy", "none", param="ex31", parse_one=lambda t: parse_choice(t, "ex31", COPIES)
+)
+COPY_LABELS = {
+    "none": "not yet: each class keeps its own weights",
+    "transposed": "`sa_v1.W_query = nn.Parameter(sa_v2.W_query.weight.T)`, transposed",
+    "as_is": "`sa_v1.W_query = nn.Parameter(sa_v2.W_query.weight)`, as stored",
+}
 
 
 @dataclass(frozen=True)
@@ -203,6 +223,48 @@ def options(page: str) -> Options:
     return Options(bool(causal), float(dropout), int(dropout_seed))
 
 
+@dataclass(frozen=True)
+class ClassOptions:
+    """Section 3.4.2's two classes: the seed each is built after, and exercise 3.1's copy."""
+
+    v1_seed: int = BOOK_SEED
+    v2_seed: int = BOOK_V2_SEED
+    copy: str = "none"  # one of COPIES
+
+
+def class_seeds(page: str) -> tuple[int, int]:
+    """The seeds of SelfAttention_v1 and SelfAttention_v2, side by side."""
+    v1_col, v2_col = st.columns(2)
+    with v1_col:
+        v1 = st.number_input(
+            "seed of SelfAttention_v1",
+            min_value=0, max_value=MAX_SEED, step=1,
+            help="torch.manual_seed(seed), then SelfAttention_v1(d_in, d_out). The book: 123.",
+            **keys.bind(V1_SEED, page, name="v1_seed"),
+        )  # fmt: skip
+    with v2_col:
+        v2 = st.number_input(
+            "seed of SelfAttention_v2",
+            min_value=0, max_value=MAX_SEED, step=1,
+            help="torch.manual_seed(seed), then SelfAttention_v2(d_in, d_out). The book: 789 "
+            "(its exercise solution: 123).",
+            **keys.bind(V2_SEED, page, name="v2_seed"),
+        )  # fmt: skip
+    return int(v1), int(v2)
+
+
+def weight_copy(page: str) -> str:
+    """Exercise 3.1's choice: how v2's weights go into v1 (or not yet)."""
+    return st.radio(
+        "Copy each of v2's weights into v1 (W_query shown; W_key and W_value alike):",
+        COPIES,
+        format_func=COPY_LABELS.get,
+        help="nn.Linear stores its weight as (d_out, d_in); SelfAttention_v1 computes "
+        "inputs @ W with W of shape (d_in, d_out).",
+        **keys.bind(COPY, page, name="copy"),
+    )
+
+
 def current_options() -> Options:
     """The options as stored (for a page that does not draw their widgets)."""
     return Options(keys.value(CAUSAL), keys.value(DROPOUT), keys.value(DROPOUT_SEED))
@@ -293,38 +355,48 @@ def weight_editors(page: str, current: LabSettings) -> None:
         error = keys.value(WEIGHT_ERROR)
         for name, col in zip(NAMES, st.columns(3), strict=True):
             with col:
-                _weight_grid(page, name, edited.get(name, seeded[name]), seeded[name])
+                _weight_grid(page, name, edited.get(name, seeded[name]))
                 if error and error[0] == name:
                     st.error(f"{error[1]} {name} keeps its last valid values.", icon="✏️")
 
 
-def _weight_grid(page: str, name: str, matrix: Matrix, seeded: Matrix) -> None:
+def commit_weight_edit(page: str, name: str, delta: Mapping[str, Any]) -> None:
+    """Commit the editor of ``name``'s edit record ``delta`` (its ``edited_rows``, counted from
+    the data the editor was built on): every cell validated; a matrix edited back to its
+    seeded values is no longer an edit. A bad cell leaves a message and the last valid values.
+    """
+    current = settings.current()
+    seeded = dict(zip(NAMES, compute.seeded_weights(
+        current.d_in, current.d_out, current.qkv_seeds), strict=True))[name]  # fmt: skip
+    shown = dict(current.weight_edits).get(name, seeded)
+    _, base = grids.session(page, name, shown)
+    try:
+        new = apply_weight_delta(base, delta, name)
+    except InputError as error:
+        keys.store(WEIGHT_ERROR, (name, str(error)))
+        return
+    keys.store(WEIGHT_ERROR, None)
+    grids.owns(page, name, new)
+    edits = dict(current.weight_edits)
+    if _same(new, seeded):
+        edits.pop(name, None)
+    else:
+        edits[name] = new
+    keys.store(settings.WEIGHT_EDITS, tuple((n, edits[n]) for n in NAMES if n in edits))
+
+
+def _weight_grid(page: str, name: str, matrix: Matrix) -> None:
     key, base = grids.session(page, name, matrix)
     columns = [dim_name(j) for j in range(len(base[0]))]
     frame = pd.DataFrame([list(r) for r in base], columns=columns)
     frame.index = [dim_name(i) for i in range(len(base))]
-
-    def commit() -> None:
-        try:
-            new = apply_weight_delta(base, st.session_state.get(key) or {}, name)
-        except InputError as error:
-            keys.store(WEIGHT_ERROR, (name, str(error)))
-            return
-        keys.store(WEIGHT_ERROR, None)
-        grids.owns(page, name, new)
-        edits = dict(settings.current().weight_edits)
-        if _same(new, seeded):
-            edits.pop(name, None)
-        else:
-            edits[name] = new
-        keys.store(settings.WEIGHT_EDITS, tuple((n, edits[n]) for n in NAMES if n in edits))
 
     st.markdown(f"**{name}** ({len(base)}, {len(columns)})")
     st.data_editor(
         frame,
         key=key,
         num_rows="fixed",
-        on_change=commit,
+        on_change=lambda: commit_weight_edit(page, name, st.session_state.get(key) or {}),
         column_config={
             c: st.column_config.NumberColumn(c, format="%.4f", required=True) for c in columns
         },

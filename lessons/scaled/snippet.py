@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lessons.scaled.controls import Options
+from attention.self_attention import SelfAttention_v1, SelfAttention_v2
+from lessons.scaled.controls import ClassOptions, Options
+from ui.blocks import source
 from ui.compute import NAMES
 from ui.settings import LabSettings
 
@@ -92,4 +94,36 @@ def reproduce(current: LabSettings, options: Options) -> str:
         f"print(attn_weights[{q}])  # the query {current.tokens[q]!r}",
         f"print(context_vecs[{q}])",
     ]
+    return "\n".join(lines)
+
+
+def classes(current: LabSettings, options: ClassOptions) -> str:
+    """Self-contained code for section 3.4.2 and exercise 3.1 as the page shows them: the two
+    classes (as the core defines them), built after their seeds, and the weight copy."""
+    comments = [f"{t:<8} (x^{i + 1})" for i, t in enumerate(current.tokens)]
+    lines = [
+        "import torch",
+        "from torch import nn",
+        "",
+        source(SelfAttention_v1, SelfAttention_v2),
+        "",
+        "inputs = torch.tensor(",
+        "    [",
+        _rows(current.inputs, "        ", comments),
+        "    ]",
+        ")",
+        f"d_in, d_out = inputs.shape[1], {current.d_out}",
+        "",
+        f"torch.manual_seed({options.v1_seed})",
+        "sa_v1 = SelfAttention_v1(d_in, d_out)",
+        f"torch.manual_seed({options.v2_seed})",
+        "sa_v2 = SelfAttention_v2(d_in, d_out)",
+        "print(sa_v1(inputs))",
+        "print(sa_v2(inputs))",
+    ]
+    if options.copy != "none":
+        t = ".T" if options.copy == "transposed" else ""
+        lines += ["", "# exercise 3.1: v2's weights into v1"]
+        lines += [f"sa_v1.{n} = nn.Parameter(sa_v2.{n}.weight{t})" for n in NAMES]
+        lines.append("print(sa_v1(inputs))  # the same as sa_v2(inputs)?")
     return "\n".join(lines)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from attention.self_attention import ScoreSpread
+from attention.self_attention import QKMoments, ScoreSpread
 from lessons.scaled.controls import Options
-from lessons.scaled.view import BookValue
+from lessons.scaled.view import SPREAD_D_OUTS, BookOutput, BookValue, ClassesView
 from ui import fmt
 from ui.compute import NAMES, AttentionView
+from ui.inputs import Matrix
 from ui.settings import BOOK_SEEDS, LabSettings
 
 
@@ -58,28 +59,46 @@ def dot_product(view: AttentionView, q: int, query_token: str) -> str:
     )
 
 
-def spread(spreads: Sequence[ScoreSpread], d_out: int, seed: int) -> str:
-    """How the scaled scores' spread behaves with these inputs, against the argument's promise."""
-    by = {s.d_out: s for s in spreads}
-    here, first, last = by[d_out], spreads[0], spreads[-1]
-    ratio = last.scaled_std / first.scaled_std if first.scaled_std > 0 else 1.0
+def _trend(first: float, last: float) -> str:
+    ratio = last / first if first > 0 else 1.0
     if ratio > 1.25:
-        trend = "still **grows**"
-    elif ratio < 0.8:
-        trend = "**shrinks**"
-    else:
-        trend = "stays about the same"
-    rows = " · ".join(
-        f"d_out = {s.d_out}: {s.raw_std:.2f} → **{s.scaled_std:.2f}**" for s in spreads
+        return "still **grows**"
+    if ratio < 0.8:
+        return "**shrinks**"
+    return "stays about the same"
+
+
+def spread(
+    spreads: Sequence[ScoreSpread], moments: QKMoments, d_k: int, seed: int, inputs: Matrix
+) -> str:
+    """What the √d_k argument assumes, measured here, and how the scaled spread behaves as
+    d_out grows (weights drawn from ``seed`` at each d_out, as the book draws them)."""
+    by = {s.d_out: s for s in spreads}
+    first, last = by[SPREAD_D_OUTS[0]], by[SPREAD_D_OUTS[-1]]
+    m = moments
+    here = (
+        f"**Measured on this page** (your embeddings and weight parameters, d_k = {d_k}): the "
+        f"entries of the queries average {m.q_mean:.2f} with variance {m.q_var:.2f}, those of "
+        f"the keys {m.k_mean:.2f} and {m.k_var:.2f}, where the argument assumes 0 and 1. The "
+        f"std of ω is {m.raw_std:.3f}; of ω / √d_k, **{m.scaled_std:.3f}** (1 if the "
+        "assumption held)."
     )
-    return (
-        f"**Measured on your embeddings** (weights from seed {seed}): the std of ω is "
-        f"{here.raw_std:.3f} at d_out = {d_out}, and of ω / √d_k **{here.scaled_std:.3f}**. "
-        f"Across d_out from {first.d_out} to {last.d_out} the scaled spread {trend} "
-        f"({first.scaled_std:.2f} → {last.scaled_std:.2f}): std of ω → std of ω / √d_k, "
-        f"{rows}. `torch.rand` draws only positive weights, so q and k are not zero-mean "
-        "here and the variance argument is not the whole story."
+    rows = " · ".join(f"d_out = {s.d_out}: {s.scaled_std:.2f}" for s in spreads)
+    trend = _trend(first.scaled_std, last.scaled_std)
+    sweep = (
+        f"**As d_out grows** (W_query, W_key drawn again from seed {seed} at each d_out with "
+        f"`torch.rand`, every weight in [0, 1)): the std of ω / √d_k {trend} "
+        f"from d_out = {first.d_out} to {last.d_out} ({first.scaled_std:.2f} "
+        f"→ {last.scaled_std:.2f}; {rows}); under the assumption it would stay the same at "
+        "every d_out."
     )
+    entries = [v for row in inputs for v in row]
+    if all(v >= 0 for v in entries) and any(v > 0 for v in entries):
+        sweep += (
+            " Your embeddings are all ≥ 0 (some > 0) and these weights all positive, so every "
+            "entry of q and k is ≥ 0 and some are > 0: their mean cannot be 0."
+        )
+    return f"{here}\n\n{sweep}"
 
 
 def scaling(view: AttentionView, q: int, query_token: str, spreads: Sequence[ScoreSpread]) -> str:
@@ -94,26 +113,28 @@ def scaling(view: AttentionView, q: int, query_token: str, spreads: Sequence[Sco
     ]
     if view.d_k == 1:
         lines.append("With d_k = 1, √d_k = 1: scaling changes nothing. Raise d_out to see it act.")
+        return "  \n".join(lines)
+    gap = max(abs(a - b) for a, b in zip(with_, without, strict=True))
+    if max(without) > max(with_):
+        sharper = "more peaked"
+    elif max(without) < max(with_):
+        sharper = "less peaked"
     else:
-        gap = max(abs(a - b) for a, b in zip(with_, without, strict=True))
-        sharper = "more" if max(without) > max(with_) else "less"
+        sharper = "just as peaked"
+    lines.append(
+        f"Without scaling softmax is {sharper} for this query; its two rows of weights differ by "
+        f"at most {gap:.4f}. The unscaled softmax gets every score √{view.d_k} = "
+        f"{view.d_k**0.5:.2f} times larger (ω instead of ω / √d_k)."
+    )
+    by = {s.d_out: s for s in spreads}
+    first, last = by[SPREAD_D_OUTS[0]], by[SPREAD_D_OUTS[-1]]
+    if last.raw_std > 1.25 * first.raw_std:
         lines.append(
-            f"Without scaling softmax is {sharper} peaked for this query; the weights differ by "
-            f"at most {gap:.4f}. The unscaled softmax sees scores √{view.d_k} = "
-            f"{view.d_k**0.5:.2f} times larger."
+            f"The **scores** grow with d_out: drawn as the book draws them, the std of ω is "
+            f"{first.raw_std:.2f} at d_out = {first.d_out} and {last.raw_std:.2f} at d_out = "
+            f"{last.d_out}. Raise d_out and compare the two tables again."
         )
-        top = spreads[-1]
-        if top.d_out > view.d_k:
-            lines.append(
-                f"With these embeddings the raw scores spread more as d_out grows (std "
-                f"{_at(spreads, view.d_k):.2f} here, {top.raw_std:.2f} at d_out = {top.d_out}): "
-                "raise d_out and compare the two again."
-            )
     return "  \n".join(lines)
-
-
-def _at(spreads: Sequence[ScoreSpread], d_out: int) -> float:
-    return next(s.raw_std for s in spreads if s.d_out == d_out)
 
 
 def dropout(view: AttentionView, options: Options) -> str:
@@ -155,29 +176,31 @@ class QueryRow:
 
 def query_rows(view: AttentionView, q: int) -> list[QueryRow]:
     """The query's row of every step, in order (the masked and dropped rows when they apply)."""
-    i = fmt.sup(q + 1)
+    i, s = fmt.sup(q + 1), fmt.sub(q + 1)
     in_use = "in use" if view.scaled else "not in use"
     rows = [
         QueryRow("query", 2, f"q{i} = x{i} @ W_query", view.queries[q]),
-        QueryRow(
-            "scores", 3, f"ω{fmt.sub(q + 1)}ⱼ = q{i} · k⁽ʲ⁾, every key j", view.attn_scores[q]
-        ),
+        QueryRow("scores", 3, f"ω{s}ⱼ = q{i} · k⁽ʲ⁾, every key j", view.attn_scores[q]),
     ]
     if view.mask is not None:
-        rows.append(QueryRow("masked", 4, "masked: -inf after the query", view.masked_scores[q]))
+        rows.append(
+            QueryRow("masked", 4, f"ω{s}ⱼ masked: -inf for every key j after the query",
+                     view.masked_scores[q])
+        )  # fmt: skip
     rows += [
         QueryRow("scaled", 4, f"divided by √d_k = √{view.d_k}", view.scaled_scores[q]),
-        QueryRow("weights_scaled", 5, f"α, softmax of the scaled scores ({in_use})",
+        QueryRow("weights_scaled", 5, f"α{s}ⱼ, softmax of the scaled scores ({in_use})",
                  view.attn_weights_scaled[q]),
         QueryRow("weights_unscaled", 5,
-                 f"α, softmax of the raw scores ({'not in use' if view.scaled else 'in use'})",
+                 f"α{s}ⱼ, softmax of the raw scores ({'not in use' if view.scaled else 'in use'})",
                  view.attn_weights_unscaled[q]),
     ]  # fmt: skip
     if view.dropout_mask is not None:
         rows.append(
-            QueryRow("dropped", 5, f"after dropout, p = {view.dropout:g}", view.dropped_weights[q])
-        )
-    rows.append(QueryRow("context", 6, f"z{i} = α @ values", view.context_vecs[q]))
+            QueryRow("dropped", 5, f"α{s}ⱼ after dropout, p = {view.dropout:g}",
+                     view.dropped_weights[q])
+        )  # fmt: skip
+    rows.append(QueryRow("context", 6, f"z{i} = Σⱼ α{s}ⱼ v⁽ʲ⁾", view.context_vecs[q]))
     return rows
 
 
@@ -228,3 +251,89 @@ def book_note(current: LabSettings, options: Options, book: Sequence[BookValue] 
         "📖 Not the book's example: " + "; ".join(book_differences(current))
         + ". The sidebar's **Reset to the book's example** brings it back."
     )  # fmt: skip
+
+
+# ---- 3.4.2: the classes, and exercise 3.1 ------------------------------------------------------
+
+
+def class_ranges(view: ClassesView, d_in: int) -> str:
+    """The two initialisations, read off the numbers: the range of each class's weights."""
+    v1 = [v for matrix in view.v1_weights for row in matrix for v in row]
+    v2 = [v for matrix in view.v2_weights for row in matrix for v in row]
+    bound = 1 / d_in**0.5
+
+    def negative(values: list[float]) -> str:
+        count = sum(v < 0 for v in values)
+        return "none of them negative" if count == 0 else f"{count} of them negative"
+
+    return (
+        f"**From the numbers:** v1's {len(v1)} weights lie in [{min(v1):.4f}, {max(v1):.4f}], "
+        f"{negative(v1)} (`torch.rand` draws from [0, 1)). v2's {len(v2)} lie in "
+        f"[{min(v2):.4f}, {max(v2):.4f}], {negative(v2)}: inside ±1/√d_in = ±1/√{d_in} = "
+        f"±{bound:.4f}, where `nn.Linear` draws them."
+    )
+
+
+def class_is_steps(view: ClassesView, v1_seed: int) -> str:
+    """v1 is steps 1-6: its output against the steps' context vectors with its seed."""
+    same = view.steps_difference <= 1e-6
+    verdict = "computes exactly" if same else "does **not** compute"
+    return (
+        f"`SelfAttention_v1` after `torch.manual_seed({v1_seed})` {verdict} what steps 1-6 "
+        f"compute with the one seed {v1_seed} (scaled, no mask, no dropout, no hand edits): the "
+        f"largest difference of the context vectors is {view.steps_difference:.1e}."
+    )
+
+
+def book_outputs_note(outputs: Sequence[BookOutput]) -> str:
+    """ "Matches the book" for each printed output that applies, from the numbers."""
+    if not outputs:
+        return (
+            "📖 The book prints these outputs for its six tokens with d_out = 2, v1's seed 123 "
+            "and v2's seed 789 (its exercise solution: 123): set those to compare."
+        )
+    parts = [
+        f"{o.what}: {'**matches the book**' if o.matches else '**differs from the book**'} "
+        f"({o.where}; row 1 `{fmt.vector(o.ours[0])}`, the book prints "
+        f"`{fmt.vector(o.book[0])}`)"
+        for o in outputs
+    ]
+    return "📖 " + " · ".join(parts) + ", to 4 decimals."
+
+
+def exercise_result(view: ClassesView, d_in: int, n: int) -> str:
+    """Exercise 3.1, checked: did the copy make v1 compute what v2 computes?"""
+    if view.copy == "none":
+        gap = max(
+            abs(a - b)
+            for ra, rb in zip(view.v1_output, view.v2_output, strict=True)
+            for a, b in zip(ra, rb, strict=True)
+        )
+        return (
+            f"Without a copy the two outputs above differ by up to {gap:.4f}. Pick an "
+            "assignment above: the page copies v2's three weights into v1 and checks."
+        )
+    rows, cols = view.copied_shape
+    if view.v1_after is None:
+        return (
+            f"✘ **PyTorch refuses:** `{view.error}`. v1 computes `x @ self.W_key` with x of shape "
+            f"({n}, {d_in}), but it got the weight as stored, ({rows}, {cols}) = (d_out, d_in): "
+            f"({n}, {d_in}) @ ({rows}, {cols}) is undefined unless d_in = d_out. Transpose it."
+        )
+    if view.equal and view.copy == "as_is":
+        return (
+            f"✔ **Equal, by luck:** the weights as stored, ({rows}, {cols}), fit and give the "
+            f"same outputs (largest difference {view.max_difference:.1e}): these matrices equal "
+            "their transposes. In general, transpose them."
+        )
+    if view.equal:
+        return (
+            f"✔ **Equal:** with each `weight.T`, of shape ({rows}, {cols}) = (d_in, d_out), v1 "
+            f"computes exactly what v2 computes (largest difference {view.max_difference:.1e}). "
+            "The two classes are the same mechanism; only their initial weights differ."
+        )
+    return (
+        f"✘ **It runs, but the outputs differ** (by up to {view.max_difference:.4f}): with "
+        f"d_in = d_out = {d_in} the weight as stored, ({rows}, {cols}), fits `x @ W`, but it is "
+        "Wᵀ, not W: v1 multiplies by the wrong matrix. Transpose it."
+    )
