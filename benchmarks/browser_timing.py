@@ -42,6 +42,14 @@ STAMP_CHANGES = """
                         '[data-testid="stToastContainer"], head');
   };
   const stamp = () => { window.__lastChange = performance.now(); };
+  // the server's answer: any message on the app's websocket after the input
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => { window.__answeredAt = performance.now(); });
+    }
+  };
   for (const name of ["fillRect", "fillText", "fill", "stroke", "drawImage", "putImageData"]) {
     const original = CanvasRenderingContext2D.prototype[name];
     CanvasRenderingContext2D.prototype[name] = function (...args) {
@@ -53,14 +61,8 @@ STAMP_CHANGES = """
     document.addEventListener(type, () => { window.__inputAt = performance.now(); }, true);
   new MutationObserver((records) => {
     if (records.some((r) => !ignored(r.target))) stamp();
-    for (const r of records) {
-      if (r.type === "attributes" && r.attributeName === "data-test-script-state" &&
-          r.oldValue === "notRunning")
-        window.__runStarted = performance.now();
-    }
-  }).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true,
-               characterData: true});
-  window.__runStarted = 0;
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  window.__answeredAt = 0;
   window.__lastChange = 0;
   window.__inputAt = 0;
 })();
@@ -94,11 +96,12 @@ def settle(tab, timeout_s: float = 20.0) -> None:
     raise TimeoutError("the page kept changing")
 
 
-def wait_started(tab, before: float, timeout_s: float = 5.0) -> bool:
-    """After an input: wait until a script run started after ``before`` (True), or time out."""
+def wait_answered(tab, before: float, timeout_s: float = 5.0) -> bool:
+    """After an input: wait until the server sent a message after ``before`` (True), or time
+    out (the input did not reach the app)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if tab.evaluate("() => window.__runStarted || 0") >= before:
+        if tab.evaluate("() => window.__answeredAt || 0") >= before:
             return True
         tab.wait_for_timeout(5)
     return False
@@ -108,12 +111,12 @@ def round_trip(tab, act: Callable[[], None]) -> float | None:
     """One interaction: input event -> last visible change, in ms (None if nothing changed)."""
     tab.bring_to_front()  # a tab in the background is drawn late: the one measured is in front
     tab.evaluate(
-        "() => { window.__inputAt = 0; window.__lastChange = 0; window.__runStarted = 0; }"
+        "() => { window.__inputAt = 0; window.__lastChange = 0; window.__answeredAt = 0; }"
     )
     act()
     start = tab.evaluate("() => window.__inputAt || performance.now()")
-    if not wait_started(tab, start):
-        return None  # no rerun: the input did not reach the app
+    if not wait_answered(tab, start):
+        return None  # no answer: the input did not reach the app
     settle(tab)
     last = tab.evaluate("() => window.__lastChange || 0")
     return last - start if last > start else None

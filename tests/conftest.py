@@ -32,11 +32,20 @@ QUIET_MS = 300
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 # Stamps the last visible change (a DOM change outside the status widget, or a canvas draw)
-# and counts the script runs that started, so a test can wait for "a new run, then quiet".
+# and counts the messages the server sent, so a test can wait for "the server answered, then
+# quiet". (The app's script-state attribute is no signal: a fast fragment run can start and
+# end within one frame, and the attribute never changes.)
 STAMP = """
 (() => {
   window.__lastChange = performance.now();
-  window.__runs = 0;
+  window.__answers = 0;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => { window.__answers += 1; });
+    }
+  };
   const ignored = (node) => {
     const element = node && (node.nodeType === 1 ? node : node.parentElement);
     return !element || !element.closest ||
@@ -50,13 +59,8 @@ STAMP = """
     };
   }
   new MutationObserver((records) => {
-    for (const r of records) {
-      if (r.type === "attributes" && r.attributeName === "data-test-script-state" &&
-          r.oldValue === "notRunning") window.__runs += 1;
-    }
     if (records.some((r) => !ignored(r.target))) window.__lastChange = performance.now();
-  }).observe(document, {subtree: true, childList: true, attributes: true,
-                        attributeOldValue: true, characterData: true});
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();
 """
 
@@ -189,10 +193,11 @@ def open_app(tab, url: str) -> None:
 
 
 def act(tab, action) -> None:
-    """Do ``action`` (a function of no arguments), then wait for the rerun it causes to end."""
-    runs = tab.evaluate("() => window.__runs")
+    """Do ``action`` (a function of no arguments), then wait until the server has answered
+    and the page is quiet again."""
+    answers = tab.evaluate("() => window.__answers")
     action()
-    tab.wait_for_function(f"() => window.__runs > {runs}", timeout=60_000)
+    tab.wait_for_function(f"() => window.__answers > {answers}", timeout=60_000)
     settle(tab)
 
 

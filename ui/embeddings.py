@@ -89,7 +89,7 @@ def d_in_box(page: str) -> None:
             _reject(error)
 
     st.number_input(
-        "d_in (numbers per token)",
+        "d_in",
         min_value=1,
         max_value=MAX_D_IN,
         step=1,

@@ -294,7 +294,7 @@ CSS = """
   font-variant-numeric: tabular-nums;}
 .lab-table caption {caption-side: top; text-align: left; padding: 0 0 0.35rem 0;
   color: #31333f; font-size: 0.95rem;}
-.lab-table th, .lab-table td {padding: 0.2rem 0.55rem; white-space: nowrap;
+.lab-table th, .lab-table td {padding: 0.2rem 0.45rem; white-space: nowrap;
   border: 1px solid rgba(49, 51, 63, 0.12);}
 .lab-table td {text-align: right;}
 .lab-table thead th {background: #f0f2f6; color: #31333f; font-weight: 600;
