@@ -1,27 +1,37 @@
-"""Sections 3.1-3.2: an encoder-decoder RNN forgets long inputs; Bahdanau attention does not.
+"""Sections 3.1-3.2: an encoder-decoder RNN loses long inputs through its one hidden state;
+with Bahdanau attention the decoder looks back at every input.
 
-Layout only: the models, measurements, charts and training jobs come from ``ui.rnn``. Few
-elements on purpose (the browser re-renders every element of a page on each rerun): a heading
-and its prose are one markdown block, tables are plain HTML, and each section's controls
-rerun only that section (fragments).
+The lesson, top to bottom: which models, then one function per step. The models and every
+measurement come from ``lessons.rnn.view`` (cached, tuples); the sentences from
+``lessons.rnn.text``; tables from ``ui.tables``, lines from ``ui.charts``.
 """
+
+import textwrap
 
 import streamlit as st
 
 from attention.additive import additive_attention_scores, bahdanau_attention
 from attention.seq2seq import (
+    SHIPPED,
     Seq2SeqGRU,
+    TrainingBusyError,
     accuracy_by_length,
     accuracy_by_position,
+    build_model,
+    config_key,
     greedy_decode,
     train_both,
 )
-from ui import charts, rnn, state
-from ui.blocks import code_section, markdown, page_intro, show_table, small
-from ui.inputs import InputError
-from ui.layout import page_setup, prose_text, sources, stepper
+from attention.seq2seq.jobs import DONE
+from lessons.rnn import charts, controls, snippet, text, view
+from lessons.rnn.text import MODEL_NAMES
+from lessons.rnn.view import Copies, Models
+from ui import blocks, fmt, frame, keys, settings, tables
+from ui import charts as lab_charts
+from ui.blocks import markdown, small
+from ui.settings import LabSettings
 
-PAGE = rnn.PAGE
+PAGE = "rnn"
 STEPS = (
     "Accuracy against input length",
     "Accuracy digit by digit",
@@ -29,394 +39,407 @@ STEPS = (
     "Where attention looks",
     "The bottleneck",
     "Retrain live",
+    "The code",
 )
-WATCHING = "rnn.watching"  # the training job this session waits for (a non-widget key)
-FLASH = "rnn.flash"  # a message for the next full run
-LAST_DIGITS = "rnn.last_digits"  # the last valid input, shown while the box holds a bad one
-DRAWS = "rnn.draws"  # how many random inputs this session drew
-
-settings = page_setup("RNN vs attention", PAGE)
-page_intro(
-    "# 🔁 Why attention: an RNN forgets, attention looks back",
-    small(
-        "Sections 3.1-3.2 · Bahdanau, Cho and Bengio (2014), on a copy task small enough to "
-        "train here"
-    ),
-    prose_text("rnn/intro"),
-)
-registry = rnn.registry()
+SIMPLIFIED = next(p for p in frame.PAGES if p.path.endswith("2_Simplified_self_attention.py"))
+WEIGHTS = tables.Heat(0.0, 1.0)  # attention weights: 0 .. 1
+STATES = tables.Heat(-1.0, 1.0, diverging=True)  # GRU states and their mixes lie in (-1, 1)
 
 
-# ---- which models the page shows ---------------------------------------------------------------
-def choose_models() -> rnn.ModelPair:
-    """Shipped checkpoints, or a finished retraining; switches to a watched job once it is done."""
-    wkey = state.init_widget(PAGE, "models", rnn.SHIPPED)
-    watching = st.session_state.get(WATCHING)
-    if watching:
-        status = registry.status(watching)
-        if status is None or not status.active:
-            del st.session_state[WATCHING]
-            if status is not None and status.state == rnn.DONE:
-                st.session_state[wkey] = watching
-                st.session_state[FLASH] = (
-                    f"Now showing your retrained models ({rnn.config_label(status.config)}), "
-                    f"trained in {status.elapsed:.0f} s. Every section below uses them."
-                )
-            elif status is not None:
-                st.error(f"The training you started failed: {status.error}", icon="🛑")
-    finished = {s.key: s.config for s in registry.finished()}
-    options = [rnn.SHIPPED, *finished]
-    if st.session_state[wkey] not in options:
-        st.session_state[wkey] = rnn.SHIPPED
-        st.warning(
-            "The retrained models you were looking at were dropped to make room for newer ones "
-            "(the server keeps a few). Showing the shipped checkpoints.",
-            icon="♻️",
-        )
-
-    def label(key: str) -> str:
-        if key == rnn.SHIPPED:
-            return "Shipped checkpoints"
-        return f"Retrained: {rnn.config_label(finished[key])}"
-
-    if len(options) > 1:
-        choice = st.radio(
-            "Models on this page",
-            options,
-            format_func=label,
-            key=wkey,
-            horizontal=True,
-            help="Retrained models are shared by everyone on this server; the last few are kept.",
-        )
-    else:
-        choice = rnn.SHIPPED
-    pair = rnn.model_pair(choice) or rnn.shipped_pair()
-    if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH), icon="✅")
-    return pair
+def lesson_text(section: str) -> str:
+    return blocks.prose(PAGE, section)
 
 
-with st.container(border=True):
-    pair = choose_models()
-    config = pair.config
-    st.caption(
-        f"**Models on this page:** {pair.label}. Both GRUs have hidden size H = "
-        f"{config.hidden_size}, so the plain model's bottleneck h_T holds {config.hidden_size} "
-        f"numbers. Retrain your own in step 6."
-    )
-    if pair.key != rnn.SHIPPED:
-        st.info(
-            "The explanations on this page describe the shipped models. Yours were trained "
-            "differently: every number and chart below is measured on yours, so trust those.",
-            icon="🧪",
-        )
-shown = stepper(PAGE, STEPS)
+def source(*functions) -> str:
+    """The source of core functions and methods, methods dedented to the left margin."""
+    return "\n\n".join(textwrap.dedent(blocks.source(f)) for f in functions)
 
 
-# ---- 1. Accuracy against input length -----------------------------------------------------------
-markdown(
-    "## 1 · Accuracy falls with length, unless the decoder can look back",
-    prose_text("rnn/length"),
-)
-left, right = st.columns([3, 2])
-with left:
-    charts.show(rnn.length_chart(pair), width="stretch")
-with right:
-    show_table(rnn.curve_frame(pair), ".3f", max_height=330)
-_, _, n_rnn, n_attention = rnn.parameter_table(config)
-markdown(
-    rnn.length_summary(pair),
-    "### Same network, plus attention",
-    rnn.parameters_markdown(config),
-    f"Same encoder, same decoder GRU, same output layer, same seed and the same training "
-    f"batches. The attention model's **{n_attention - n_rnn:,}** extra parameters are all "
-    "attention: W_a, U_a and v_a score the encoder states, and the decoder GRU and the output "
-    "layer get weights to read the context vector c_i.",
-)
-code_section(
-    "🐍 The code that ran, and the command line that does the same",
-    sources([accuracy_by_length]),
-    rnn.CLI_SNIPPET,
-    "bash",
-)
-
-
-# ---- 2. Accuracy by position --------------------------------------------------------------------
-@st.fragment
-def position_section() -> None:
-    """Its own fragment: the length slider only changes the chart, the table and the summary."""
-    length = st.slider(
-        "Input length (digits)",
-        1,
-        30,
-        key=state.init_widget(PAGE, "position_length", 20),
-        help=f"Accuracy at each position over {rnn.POSITION_SAMPLES} random strings of this length.",
-    )
-    rnn_acc, attention_acc = rnn.position_accuracy(pair.key, length)
-    left, right = st.columns([3, 2])
-    with left:
-        charts.show(rnn.position_chart(rnn_acc, attention_acc), width="stretch")
-    with right:
-        show_table(rnn.position_frame(rnn_acc, attention_acc), ".3f", max_height=330)
-    st.markdown(rnn.position_summary(rnn_acc, attention_acc))
-
-
-if shown >= 2:
-    markdown("## 2 · Where the plain model loses it: digit by digit")
-    position_section()
-    markdown(prose_text("rnn/position"))
-    code_section("🐍 The code that ran", sources([accuracy_by_position]))
-
-
-# ---- 3-5. One input: outputs, alignment, bottleneck -------------------------------------------
-def draw_random() -> None:
-    """Button callback: put fresh random digits in the input box (a local generator)."""
-    draws = st.session_state.get(DRAWS, 0) + 1
-    st.session_state[DRAWS] = draws
-    length = st.session_state[state.widget_key(PAGE, "random_length")]
-    st.session_state[state.widget_key(PAGE, "digits")] = rnn.random_digits_text(length, draws)
-
-
-@st.fragment
-def attention_step(views: tuple[rnn.DecodingView, rnn.DecodingView]) -> None:
-    """Its own fragment: the decoder-step slider redraws only the alignment and that step."""
-    att = views[1]
-    T = len(att.input_digits)
-    skey = state.init_widget(PAGE, "step", 1)
-    if st.session_state[skey] > T:
-        st.session_state[skey] = T
-    if T > 1:
-        step = st.slider(
-            "Decoder step i",
-            1,
-            T,
-            key=skey,
-            help="Which output digit to inspect: its row is outlined in the alignment matrix.",
-        )
-    else:
-        step = 1
-    wrote = att.output_digits[step - 1]
-    verdict = "right" if att.correct[step - 1] else "wrong"
+def intro() -> None:
     markdown(
-        small("One digit, one decoder step.") if T == 1 else "",
-        f"Decoder step **i = {step}** writes **y{step} = {wrote}** ({verdict}); its row is "
-        f"outlined in red. The matrix has {T} steps × {T} inputs.",
-    )
-    outputs, inputs = rnn.output_labels(att.output_digits), rnn.input_labels(att.input_digits)
-    left, right = st.columns([3, 2])
-    with left:
-        charts.show(rnn.alignment_chart(att, step))
-    with right:
-        show_table(charts.matrix_frame(att.alignment, outputs, inputs), ".3f", max_height=420)
-    st.markdown(
-        f"On average a step puts **{rnn.diagonal_weight(att):.0%}** of its weight on the input "
-        f"it has to copy (the diagonal). Step {step}, weight by weight:"
-    )
-    bars, table = st.columns([3, 2])
-    with bars:
-        charts.show(rnn.step_chart(att, step), width="stretch")
-    with table:
-        show_table(rnn.step_frame(att, step), ".4f")
-    context = att.context_vecs[step - 1]
-    top, top_weight = rnn.strongest_input(att, step)
-    st.markdown(
-        f"Its context vector **c_{step} = Σ_j α_{step}j h_j** has {len(context)} numbers: a "
-        f"weighted mix of the {T} encoder states, here {top_weight:.0%} of it h_{top} (the input "
-        f"at position {top}, digit {att.input_digits[top - 1]})."
-    )
-    charts.show(
-        rnn.vectors_chart([context], [f"c_{step}"], "Context vector c_i of the chosen step"),
-        width="stretch",
-    )
-    code_section(
-        "🐍 The code that ran, and the same in a notebook",
-        sources([bahdanau_attention, additive_attention_scores]),
-        rnn.reproduce_snippet(pair, att.input_digits, step),
+        "# 🔁 Why attention: an RNN forgets, attention looks back",
+        small(
+            "Sections 3.1-3.2 · Bahdanau, Cho and Bengio (2014), on a copy task small enough "
+            "to train here"
+        ),
+        lesson_text("intro"),
     )
 
 
-ALIGNMENT_FORMULA = r"""$$
-\begin{aligned}
-e_{ij} &= v_a^\top \tanh\!\left(W_a\, s_{i-1} + U_a\, h_j\right) \\
-\alpha_{ij} &= \frac{\exp(e_{ij})}{\sum_{k} \exp(e_{ik})} \\
-c_i &= \textstyle\sum_j \alpha_{ij}\, h_j
-\end{aligned}
-$$"""
-
-
-@st.fragment
-def sequence_sections() -> None:
-    """Its own fragment: the input box changes sections 3-5 only."""
-    typed_col, length_col, button_col = st.columns([4, 2, 2], vertical_alignment="bottom")
-    text = typed_col.text_input(
-        f"Digits to copy (0-9, 1 to {rnn.MAX_INPUT_LENGTH} of them)",
-        key=state.init_widget(PAGE, "digits", rnn.DEFAULT_DIGITS),
-        help="Spaces are ignored. The models trained on 3 to 20 digits: try longer ones too.",
-    )
-    length_col.number_input(
-        "Random length",
-        1,
-        rnn.MAX_INPUT_LENGTH,
-        step=1,
-        key=state.init_widget(PAGE, "random_length", 16),
-    )
-    button_col.button(
-        "🎲 Random digits",
-        on_click=draw_random,
-        key=state.widget_key(PAGE, "random"),
-        width="stretch",
-    )
-    try:
-        digits = rnn.parse_input(text)
-        st.session_state[LAST_DIGITS] = digits
-    except InputError as error:
-        digits = st.session_state.get(LAST_DIGITS, rnn.parse_input(rnn.DEFAULT_DIGITS))
-        st.error(
-            f"{error} Still showing the last valid input, {rnn.digits_text(digits)}.", icon="✋"
-        )
-    views = rnn.decodings(pair.key, digits)
-    plain, att = views
-    st.html(rnn.outputs_html(plain, att))
-    with st.expander("🔢 The same as a table, and 🐍 the code that ran: greedy decoding"):
-        show_table(rnn.outputs_frame(plain, att))
-        st.code(sources([greedy_decode, Seq2SeqGRU.step]), language="python")
-
-    if shown >= 4:
-        markdown(
-            "## 4 · Where attention looks: the alignment matrix",
-            prose_text("rnn/alignment"),
-            ALIGNMENT_FORMULA,
-            small(
-                "Energy e_ij: how well input j fits decoder step i (its previous state "
-                "s_{i-1}). Weights α_ij: a softmax over the inputs, summing to 1. Context "
-                "vector c_i: the weighted mix of the encoder states."
-            ),
-        )
-        attention_step(views)
-
-    if shown >= 5:
-        T, H = len(digits), len(plain.bottleneck)
-        markdown(
-            "## 5 · The bottleneck, made visible",
-            prose_text("rnn/bottleneck"),
-            f"**Plain decoder:** h_T, **{H} numbers for all {T} digits**, "
-            f"{H / T:.1f} numbers per digit, and it must also keep its place in them.",
-        )
-        charts.show(
-            rnn.vectors_chart([plain.bottleneck], ["h_T"], "Plain decoder: h_T, all it gets"),
-            width="stretch",
-        )
-        st.markdown(
-            f"**Attention decoder:** a fresh c_i at each of the {T} steps, **{T} × {H} = "
-            f"{T * H} numbers**, each c_i mixed from all {T} encoder states."
-        )
-        step_labels = [f"c_{i + 1}" for i in range(T)]
-        charts.show(
-            rnn.vectors_chart(
-                att.context_vecs, step_labels, "Attention decoder: a context vector c_i per step"
-            ),
-            width="stretch",
-        )
-        columns = {"h_T": plain.bottleneck, **dict(zip(step_labels, att.context_vecs, strict=True))}
-        show_table(rnn.vectors_frame(columns), ".3f", max_height=300)
-        code_section("🐍 The code that ran: the encoder", sources([Seq2SeqGRU.encode]))
-
-
-if shown >= 3:
-    markdown("## 3 · Copy a sequence yourself", prose_text("rnn/copy"))
-    sequence_sections()
-
-
-# ---- 6. Retrain live ----------------------------------------------------------------------------
-@st.fragment
-def retrain_controls() -> None:
-    """Its own fragment: the settings only change this section until a training starts."""
-    shipped = rnn.shipped_pair().config
-    c1, c2, c3, c4 = st.columns(4)
-    hidden = c1.select_slider(
-        "Hidden size H",
-        rnn.HIDDEN_SIZES,
-        key=state.init_widget(PAGE, "hidden", shipped.hidden_size),
-        help="The GRU state size: the plain model's whole memory of the input.",
-    )
-    lengths = c2.slider(
-        "Training lengths",
-        1,
-        30,
-        key=state.init_widget(PAGE, "lengths", (shipped.min_length, shipped.max_length)),
-        help="Strings of these lengths are used for training; the curves still go to 30.",
-    )
-    steps = c3.select_slider(
-        "Training steps",
-        rnn.STEP_CHOICES,
-        key=state.init_widget(PAGE, "steps", shipped.num_steps),
-        help="Batches of 64 strings. 800 steps at H = 64 take one to a few minutes, depending "
-        "on how busy the server is.",
-    )
-    seed = c4.number_input(
-        "Seed",
-        0,
-        2**31 - 1,
-        step=1,
-        key=state.init_widget(PAGE, "seed", shipped.seed),
-        help="Initial weights and training batches both come from it.",
-    )
-    wanted = rnn.retrain_config(hidden, lengths, steps, int(seed))
-    _, _, n_rnn, n_attention = rnn.parameter_table(wanted)
-    status = registry.status(rnn.config_key(wanted))
-    note = ""
-    if status is not None and status.state == rnn.DONE:
-        note = " Already trained on this server: the button shows it at once."
-    elif status is not None and status.active:
-        note = " Already training on this server: the button follows that run."
-    st.caption(f"{n_rnn:,} parameters in the plain model, {n_attention:,} with attention.{note}")
-    if st.button("▶ Train both models", type="primary", key=state.widget_key(PAGE, "train")):
-        try:
-            started = registry.submit(wanted)
-        except rnn.RegistryBusyError as busy:
-            st.warning(str(busy), icon="⏳")
-            return
-        st.session_state[WATCHING] = started.key
-        st.rerun()
-
-
+# A training runs in the background (``attention.seq2seq.TrainingJobs``), for the whole server.
+# This fragment polls it once a second (``run_every``: the lab's one timed rerun) and reruns only
+# itself; it sits in the models line, so it polls whichever step is open. When the job ends it
+# asks for a full run, and the models line switches to the result.
 @st.fragment(run_every=1.0)
-def training_progress(key: str) -> None:
-    """Polls the background job once a second; a full rerun swaps the models in when done."""
-    status = registry.status(key)
+def training_progress(key: str, projector: bool, with_chart: bool) -> None:
+    status = view.status(key)
     if status is None or not status.active:
         st.rerun(scope="app")
-    st.progress(status.fraction, text=rnn.status_text(status))
-    if status.rnn_losses:
-        charts.show(
-            rnn.loss_chart(status.rnn_losses, status.attention_losses,
-                           "Training loss so far"),
-            width="stretch",
+    st.progress(status.fraction, text=text.status_text(status, view.jobs().eval_lengths))
+    if with_chart and status.rnn_losses:
+        lab_charts.show(
+            lab_charts.spec(
+                charts.loss_chart, "Training loss so far",
+                data=charts.loss_records(status.rnn_losses, status.attention_losses),
+                projector=projector,
+            )
         )  # fmt: skip
 
 
-if shown >= 6:
-    markdown("## 6 · Retrain both models live", prose_text("rnn/retrain"))
-    retrain_controls()
-    watching = st.session_state.get(WATCHING)
-    if watching:
-        training_progress(watching)
-    markdown(
-        "### Training loss of the models on this page",
-        small(
-            f"{pair.label[0].upper()}{pair.label[1:]}: both models trained together in "
-            f"{pair.train_seconds:.0f} s. Every batch holds strings of one length, hence the "
-            "jagged curves: the plain model's loss jumps on batches of long strings, which do "
-            "not fit through h_T."
-        ),
+def models_line(current: LabSettings, retrain_open: bool) -> Models:
+    """Which two models the page shows: the shipped checkpoints or a finished retraining (any
+    student's on this server). A training this session waits for shows its progress here (its
+    loss curves too while step 6 is open), and is switched to when done."""
+    with st.container(border=True, key=keys.widget_key(PAGE, "models_line")):
+        watching = keys.value(controls.WATCHING)
+        if watching:
+            status = view.status(watching)
+            if status is None or not status.active:
+                keys.store(controls.WATCHING, "")
+                if status is not None and status.state == DONE:
+                    keys.store(controls.MODELS, watching)
+                    st.success(text.switched(status), icon="✅")
+                elif status is not None:
+                    st.error(f"The training you started failed: {status.error}", icon="🛑")
+        finished = {s.key: s.config for s in view.finished()}
+        options = [SHIPPED, *finished]
+        if keys.value(controls.MODELS) not in options:
+            keys.store(controls.MODELS, SHIPPED)
+            st.warning(
+                "The retrained models you were looking at were dropped to make room for newer "
+                "ones (the server keeps a few). Showing the shipped checkpoints.",
+                icon="♻️",
+            )
+        key = controls.models_radio(PAGE, options, lambda k: text.model_choice(finished.get(k)))
+        models = view.models(key) or view.shipped()
+        st.markdown(text.models_line(models))
+        watching = keys.value(controls.WATCHING)
+        if watching:
+            training_progress(watching, current.projector, retrain_open)
+    return models
+
+
+# ---- 1 · accuracy against input length -------------------------------------------------------
+
+
+def step_length(models: Models, current: LabSettings) -> None:
+    markdown("## 1 · Accuracy against input length", lesson_text("length"))
+    rnn, att = models.rnn_curve, models.attention_curve
+    lo, hi = models.config.min_length, models.config.max_length
+    chart_col, table_col = st.columns([4, 3])
+    with chart_col:
+        lab_charts.show(
+            lab_charts.spec(
+                charts.accuracy_chart, "length", "input length (digits)",
+                "Copy accuracy against input length", True,
+                data=charts.length_records(models), projector=current.projector,
+            )
+        )  # fmt: skip
+    with table_col:
+        tables.show(
+            tables.columns(
+                {
+                    "length": list(rnn.lengths),
+                    MODEL_NAMES["rnn"]: list(rnn.accuracy),
+                    MODEL_NAMES["attention"]: list(att.accuracy),
+                    "trained on": [lo <= n <= hi for n in rnn.lengths],
+                },
+                caption="<strong>Token accuracy</strong> by input length",
+                fmt=".3f", max_height=340, projector=current.projector,
+            )
+        )  # fmt: skip
+    markdown(text.length_summary(models), small(text.measured_on(rnn, models.shipped)))
+    counts = view.counts(models.config)
+    markdown("### Two models, one architecture, plus attention")
+    tables.show(
+        tables.row_of(
+            [
+                tables.columns(
+                    {"model": [MODEL_NAMES["rnn"], MODEL_NAMES["attention"]],
+                     "parameters": [f"{counts.rnn:,}", f"{counts.attention:,}"]},
+                    caption="<strong>Parameters</strong> of each model",
+                    projector=current.projector,
+                ),
+                tables.columns(
+                    {"attention-only part": [n for n, _ in counts.attention_parts] + ["all of them"],
+                     "parameters": [f"{c:,}" for _, c in counts.attention_parts]
+                                   + [f"{counts.difference:,}"]},
+                    caption="<strong>What attention adds</strong>",
+                    projector=current.projector,
+                ),
+            ]
+        )
+    )  # fmt: skip
+    markdown(text.separate_models(models, counts))
+    blocks.code(
+        "🐍 The code that ran: accuracy by length",
+        lambda: source(accuracy_by_length, greedy_decode),
+        key=keys.widget_key(PAGE, "code_length"),
     )
-    left, right = st.columns([3, 2])
-    with left:
-        charts.show(
-            rnn.loss_chart(pair.rnn_losses, pair.attention_losses,
-                           "Cross-entropy loss at each training step"),
-            width="stretch",
+
+
+# ---- 2 · accuracy digit by digit -------------------------------------------------------------
+
+
+def step_position(models: Models, current: LabSettings) -> None:
+    markdown("## 2 · Accuracy digit by digit", lesson_text("position"))
+    length = controls.position_length(PAGE, models.rnn_curve.num_samples)
+    positions = view.positions(models, length)
+    chart_col, table_col = st.columns([3, 2])
+    with chart_col:
+        lab_charts.show(
+            lab_charts.spec(
+                charts.accuracy_chart, "position", "output position (digit number)",
+                "Accuracy at each output position", False,
+                data=charts.position_records(positions), projector=current.projector,
+            )
         )  # fmt: skip
-    with right:
-        show_table(rnn.loss_frame(pair.rnn_losses, pair.attention_losses), ".4f")
-    code_section("🐍 The code that ran: training", sources([train_both]))
+    with table_col:
+        tables.show(
+            tables.columns(
+                {
+                    "position": list(range(1, length + 1)),
+                    MODEL_NAMES["rnn"]: list(positions.rnn),
+                    MODEL_NAMES["attention"]: list(positions.attention),
+                },
+                caption=f"<strong>Token accuracy</strong> by position, inputs of {length} "
+                f"digit{'s' if length > 1 else ''}",
+                fmt=".3f", max_height=340, projector=current.projector,
+            )
+        )  # fmt: skip
+    markdown(text.position_summary(positions, models))
+    blocks.code(
+        "🐍 The code that ran: accuracy by position",
+        lambda: source(accuracy_by_position),
+        key=keys.widget_key(PAGE, "code_position"),
+    )
+
+
+# ---- 3 · copy a sequence yourself ------------------------------------------------------------
+
+
+def the_input(models: Models) -> tuple[Copies, tuple[int, ...]]:
+    """The digits box (steps 3, 4, 5 and 7 share it) and both models' copies of its digits
+    (the last valid ones while the box holds bad text)."""
+    digits, error = controls.digits_input(PAGE, models.config)
+    if error:
+        st.error(
+            f"{error} Still showing the last valid input, {controls.digits_text(digits)}.",
+            icon="✋",
+        )
+    return view.copies(models, digits), digits
+
+
+def step_copy(models: Models, current: LabSettings) -> None:
+    markdown("## 3 · Copy a sequence yourself", lesson_text("copy"))
+    copies, _ = the_input(models)
+    tables.show(charts.digit_grid(copies, current.projector))
+    markdown(text.copy_summary(copies, models.config))
+    blocks.code(
+        "🐍 The code that ran: greedy decoding",
+        lambda: source(greedy_decode, Seq2SeqGRU.step),
+        key=keys.widget_key(PAGE, "code_copy"),
+    )
+
+
+# ---- 4 · where attention looks -------------------------------------------------------------
+
+
+def input_labels(digits) -> list[str]:
+    """Columns of the alignment table: ``x⁽³⁾=1`` = the input digit at position j = 3 is 1."""
+    return [f"x{fmt.sup(j + 1)}={d}" for j, d in enumerate(digits)]
+
+
+def output_labels(digits) -> list[str]:
+    """Rows of the alignment table: ``y⁽³⁾=1`` = decoder step i = 3 wrote 1."""
+    return [f"y{fmt.sup(i + 1)}={d}" for i, d in enumerate(digits)]
+
+
+def step_alignment(models: Models, current: LabSettings) -> None:
+    markdown("## 4 · Where attention looks: the alignment matrix")
+    copies, _ = the_input(models)
+    att = copies.attention
+    T = len(att.input_digits)
+    markdown(lesson_text("alignment"))
+    step = controls.decoder_step(PAGE, T)
+    i = step - 1
+    markdown(text.step_summary(att, step))
+    tables.show(
+        tables.matrix(
+            att.alignment, output_labels(att.output_digits), input_labels(att.input_digits),
+            caption=f"<strong>Alignment matrix</strong> α ({T}, {T}): row i = decoder step, "
+            "column j = input position; each row sums to 1",
+            row_title="step i", col_title="input j", heat=WEIGHTS, fmt=".2f",
+            mark_row=i, max_height=460, projector=current.projector,
+        )
+    )  # fmt: skip
+    markdown(text.alignment_summary(att))
+    j, _ = text.strongest(att, step)
+    weights = tables.columns(
+        {
+            "input j": [f"{jj + 1}" for jj in range(T)],
+            "digit x⁽ʲ⁾": list(att.input_digits),
+            f"energy e{fmt.sub(step)}ⱼ": list(att.energies[i]),
+            f"weight α{fmt.sub(step)}ⱼ": [tables.Bar(w, 1.0) for w in att.alignment[i]],
+        },
+        caption=f"<strong>Decoder step {step}</strong>: energy and weight of each input "
+        f"(▶ j = {step}, the input it copies)",
+        fmt=".4f", mark_row=i, max_height=460, projector=current.projector,
+    )  # fmt: skip
+    H = len(att.context_vecs[i])
+    context = tables.matrix(
+        [(c, h) for c, h in zip(att.context_vecs[i], att.encoder_states[j - 1], strict=True)],
+        fmt.dims(H), [f"c{fmt.sub(step)}", f"h{fmt.sub(j)}"],
+        caption=f"<strong>Context vector c{fmt.sub(step)}</strong> beside h{fmt.sub(j)}, the "
+        "encoder state it weights most",
+        row_title="dimension", col_title="vector", heat=STATES, fmt=".3f",
+        max_height=460, projector=current.projector,
+    )  # fmt: skip
+    tables.show(tables.row_of([weights, context]))
+    markdown(text.context_summary(att, step))
+    blocks.code(
+        "🐍 The code that ran: Bahdanau attention",
+        lambda: source(bahdanau_attention, additive_attention_scores),
+        key=keys.widget_key(PAGE, "code_alignment"),
+    )
+    markdown(lesson_text("self_attention"))
+    frame.page_link(SIMPLIFIED, "Section 3.3: self-attention, one sequence attending to itself")
+
+
+# ---- 5 · the bottleneck ----------------------------------------------------------------------
+
+
+def step_bottleneck(models: Models, current: LabSettings) -> None:
+    markdown("## 5 · The bottleneck, made visible")
+    copies, _ = the_input(models)
+    plain, att = copies.rnn, copies.attention
+    T, H = len(plain.input_digits), len(plain.bottleneck)
+    markdown(
+        lesson_text("bottleneck"),
+        text.bottleneck_plain(copies),
+        text.bottleneck_attention(copies),
+    )
+    columns = ["h_T (plain)"] + [f"c{fmt.sub(i + 1)}" for i in range(T)]
+    rows = [(plain.bottleneck[k], *(att.context_vecs[i][k] for i in range(T))) for k in range(H)]
+    tables.show(
+        tables.matrix(
+            rows, fmt.dims(H), columns,
+            caption=f"<strong>What each decoder gets of the input</strong>: the plain model's "
+            f"h_T (one vector of {H}) beside the attention model's c₁ … c{fmt.sub(T)}",
+            row_title="dimension", col_title="vector", heat=STATES, fmt=".2f",
+            max_height=460, projector=current.projector,
+        )
+    )  # fmt: skip
+    blocks.code(
+        "🐍 The code that ran: the encoder",
+        lambda: source(Seq2SeqGRU.encode),
+        key=keys.widget_key(PAGE, "code_bottleneck"),
+    )
+
+
+# ---- 6 · retrain live --------------------------------------------------------------------------
+
+
+def step_retrain(models: Models, current: LabSettings) -> None:
+    markdown("## 6 · Retrain both models live", lesson_text("retrain"))
+    wanted = controls.retrain(PAGE)
+    key = config_key(wanted)
+    st.caption(
+        text.wanted_note(
+            view.counts(wanted), view.status(key), key == models.key,
+            wanted == controls.SHIPPED_CONFIG,
+        )
+    )  # fmt: skip
+    if controls.train_button(PAGE):
+        try:
+            started = view.submit(wanted)
+        except TrainingBusyError as busy:
+            st.warning(str(busy), icon="⏳")
+        else:
+            keys.store(controls.WATCHING, started.key)
+            st.rerun()  # the models line (above) shows the progress from now on
+    markdown("### Training loss of the models on this page", text.loss_summary(models))
+    steps = charts.loss_steps(len(models.rnn_losses), 20)
+    chart_col, table_col = st.columns([3, 2])
+    with chart_col:
+        lab_charts.show(
+            lab_charts.spec(
+                charts.loss_chart, "Cross-entropy loss at each training step",
+                data=charts.loss_records(models.rnn_losses, models.attention_losses),
+                projector=current.projector,
+            )
+        )  # fmt: skip
+    with table_col:
+        tables.show(
+            tables.columns(
+                {
+                    "step": [s + 1 for s in steps],
+                    MODEL_NAMES["rnn"]: [models.rnn_losses[s] for s in steps],
+                    MODEL_NAMES["attention"]: [models.attention_losses[s] for s in steps],
+                },
+                caption="<strong>Training loss</strong> at about 20 steps",
+                fmt=".4f", max_height=340, projector=current.projector,
+            )
+        )  # fmt: skip
+    blocks.code(
+        "🐍 The code that ran: training",
+        lambda: source(train_both, build_model),
+        key=keys.widget_key(PAGE, "code_train"),
+    )
+
+
+# ---- 7 · the code ----------------------------------------------------------------------------
+
+
+def step_code(models: Models) -> None:
+    markdown("## 7 · The code that ran, and the command line")
+    _, digits = the_input(models)
+    markdown(lesson_text("code"))
+    parts = (
+        ("the model: the encoder and one decoder step", (Seq2SeqGRU.encode, Seq2SeqGRU.step)),
+        ("Bahdanau attention", (bahdanau_attention, additive_attention_scores)),
+        ("decoding and measuring", (greedy_decode, accuracy_by_length, accuracy_by_position)),
+    )
+    st.code(
+        "\n\n\n".join(f"# ---- {heading} ----\n\n{source(*fs)}" for heading, fs in parts),
+        language="python",
+    )
+    step = min(keys.value(controls.DECODER_STEP), len(digits))
+    length = keys.value(controls.POSITION_LENGTH)
+    st.markdown("**Reproduce this page in a notebook** (its models, your input, your sliders):")
+    st.code(snippet.reproduce(models, digits, step, length), language="python")
+    st.markdown("**The command line:**")
+    st.code(snippet.cli(models), language="bash")
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+
+def lesson() -> None:
+    """The models line stays on top; the steps are tabs below it."""
+    current = settings.current()
+    intro()
+    steps = frame.Steps(PAGE, STEPS)
+    models = models_line(current, steps.current == 6)
+    with steps.tab():
+        if steps.current == 1:
+            step_length(models, current)
+        elif steps.current == 2:
+            step_position(models, current)
+        elif steps.current == 3:
+            step_copy(models, current)
+        elif steps.current == 4:
+            step_alignment(models, current)
+        elif steps.current == 5:
+            step_bottleneck(models, current)
+        elif steps.current == 6:
+            step_retrain(models, current)
+        else:
+            step_code(models)
+        steps.next_button()
+
+
+# Declares the step setting before setup reads the link (``?rnn_step=4`` on a fresh server).
+frame.Steps(PAGE, STEPS)
+frame.setup(PAGE, "RNN vs attention", STEPS)
+frame.run(lesson)

@@ -1,8 +1,11 @@
 """The seq2seq model half: plain vs attention GRU encoder-decoders on the copy task."""
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -12,12 +15,19 @@ import torch
 import attention.seq2seq.model as seq2seq_model
 from attention.additive import bahdanau_attention
 from attention.seq2seq import (
+    DEFAULT_EVAL_SEED,
     KINDS,
+    RECORD_SAMPLES,
+    SHIPPED,
     Seq2SeqConfig,
+    TrainedPair,
+    TrainingBusyError,
+    TrainingJobs,
     accuracy_by_length,
     accuracy_by_position,
     build_model,
     checkpoint_path,
+    config_key,
     copy_batch,
     decode,
     greedy_decode,
@@ -25,8 +35,10 @@ from attention.seq2seq import (
     load_pretrained,
     parameter_counts,
     parse_digits,
+    shipped_pair,
     train_both,
 )
+from attention.seq2seq.jobs import DONE, FAILED, QUEUED, TRAINING
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Seq2SeqConfig(
@@ -210,3 +222,173 @@ def test_parse_digits_rejects_non_digits(bad):
 
 def test_parse_digits_accepts_strings_lists_and_tensors():
     assert parse_digits("3 14") == parse_digits([3, 1, 4]) == parse_digits(torch.tensor([3, 1, 4]))
+
+
+# ---- the recorded curves and the command line ----------------------------------------------
+
+
+def test_recorded_curves_are_what_evaluate_measures(pretrained):
+    """The checkpoints record 1000 strings per length from seed 2024, the command line's
+    defaults; measuring the loaded models again gives exactly those numbers (a few lengths
+    here; tests/test_page_rnn.py runs the whole command against the page's chart)."""
+    for checkpoint in (pretrained.rnn, pretrained.attention):
+        recorded = checkpoint.accuracy
+        assert (recorded.num_samples, recorded.seed) == (RECORD_SAMPLES, DEFAULT_EVAL_SEED)
+        again = accuracy_by_length(checkpoint.model, (1, 11, 22), RECORD_SAMPLES, DEFAULT_EVAL_SEED)
+        assert [again.at(n) for n in (1, 11, 22)] == [recorded.at(n) for n in (1, 11, 22)]
+    help_text = subprocess.run(
+        [sys.executable, "-m", "attention.seq2seq", "evaluate", "--help"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert f"(default {RECORD_SAMPLES}, as in the checkpoints' recorded curves)" in " ".join(
+        help_text.split()
+    )
+
+
+def test_cli_train_runs_through_the_job_runner_and_records_what_evaluate_prints(tmp_path):
+    """``train`` (2 steps, 5 strings per length) writes both checkpoints; ``evaluate`` with the
+    same samples prints exactly the curves they recorded."""
+    from attention.seq2seq.__main__ import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["train", "--steps", "2", "--samples", "5", "--dir", str(tmp_path)]) == 0
+    trained = load_pretrained(tmp_path)
+    assert trained.rnn.config == replace(Seq2SeqConfig(), num_steps=2)
+    assert trained.rnn.losses.shape == (2,) and trained.rnn.accuracy.num_samples == 5
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["evaluate", "--json", "--samples", "5", "--dir", str(tmp_path)]) == 0
+    data = json.loads(printed.getvalue())
+    for kind, checkpoint in (("rnn", trained.rnn), ("attention", trained.attention)):
+        assert data[kind] == {k: round(a, 4) for k, a in checkpoint.accuracy.as_dict().items()}
+
+
+# ---- TrainingJobs: bounded background training, shared by the page and the CLI -------------
+
+
+def quick_jobs(**kwargs) -> TrainingJobs:
+    return TrainingJobs(eval_lengths=(1, 5, 10), eval_samples=20, **kwargs)
+
+
+def fake_trainer(gate: threading.Event | None = None, fail: bool = False):
+    """A stand-in for train_both: fresh models, an optional wait on ``gate``, or an error."""
+    calls: list[Seq2SeqConfig] = []
+
+    def train(config: Seq2SeqConfig, callback) -> TrainedPair:
+        calls.append(config)
+        if gate is not None:
+            assert gate.wait(30)
+        if fail:
+            raise RuntimeError("out of patience")
+        for step in range(1, config.num_steps + 1):
+            callback(step, 1.0 / step, 0.5 / step)
+        losses = torch.ones(config.num_steps)
+        rnn_model, att_model = (build_model(config, a) for a in (False, True))
+        return TrainedPair(config, rnn_model, att_model, losses, losses, 0.01)
+
+    return train, calls
+
+
+def test_jobs_result_is_train_both_and_its_curves():
+    jobs = quick_jobs()
+    status = jobs.submit(TINY)
+    assert status.state in (QUEUED, TRAINING)
+    done = jobs.wait(status.key, timeout=60)
+    assert done.state == DONE and done.step == TINY.num_steps and done.fraction == 1.0
+    pair = jobs.result(status.key)
+    reference = train_both(TINY)
+    assert list(pair.rnn_losses) == pytest.approx(reference.rnn_losses.tolist(), abs=1e-6)
+    assert list(done.attention_losses) == pytest.approx(
+        reference.attention_losses.tolist(), abs=1e-6
+    )
+    curve = accuracy_by_length(reference.attention, (1, 5, 10), 20, DEFAULT_EVAL_SEED)
+    assert pair.attention_curve.accuracy == pytest.approx(curve.accuracy)
+    assert pair.key == config_key(TINY) and pair.model("rnn") is pair.rnn
+
+
+def test_jobs_share_one_job_per_config():
+    gate = threading.Event()
+    train, calls = fake_trainer(gate)
+    jobs = quick_jobs(train=train)
+    first = jobs.submit(TINY)
+    again = jobs.submit(replace(TINY))  # an equal config from another session
+    assert again.key == first.key and again.state == TRAINING
+    gate.set()
+    jobs.wait(first.key)
+    assert jobs.submit(TINY).state == DONE  # finished: returned, not retrained
+    assert len(calls) == 1
+
+
+def test_jobs_bound_running_and_waiting_jobs():
+    gate = threading.Event()
+    train, calls = fake_trainer(gate)
+    jobs = quick_jobs(train=train, max_running=1, max_queued=1)
+    a = jobs.submit(replace(TINY, seed=1))
+    b = jobs.submit(replace(TINY, seed=2))
+    assert a.state == TRAINING and b.state == QUEUED and b.queue_position == 1
+    with pytest.raises(TrainingBusyError, match="The lab is busy: 1 training running and 1"):
+        jobs.submit(replace(TINY, seed=3))
+    assert [c.seed for c in calls] == [1]  # one at a time (b waits for a)
+    gate.set()
+    assert jobs.wait(b.key).state == DONE
+    assert [c.seed for c in calls] == [1, 2]  # first come, first served
+    assert jobs.submit(replace(TINY, seed=3)).key  # room again
+
+
+def test_jobs_keep_only_a_few_finished_jobs():
+    train, _ = fake_trainer()
+    jobs = quick_jobs(train=train, max_finished=2)
+    keys = []
+    for seed in (1, 2, 3):
+        keys.append(jobs.submit(replace(TINY, seed=seed)).key)
+        jobs.wait(keys[-1])
+    assert jobs.result(keys[0]) is None and jobs.status(keys[0]) is None  # the oldest went
+    assert [s.key for s in jobs.finished()] == keys[1:]
+
+
+def test_jobs_report_a_failure_and_allow_a_retry():
+    train, calls = fake_trainer(fail=True)
+    jobs = quick_jobs(train=train)
+    status = jobs.wait(jobs.submit(TINY).key)
+    assert status.state == FAILED and "out of patience" in status.error
+    assert jobs.result(status.key) is None and not status.active
+    jobs.submit(TINY)  # a failed job can be asked for again
+    jobs.wait(status.key)
+    assert len(calls) == 2
+
+
+def test_job_status_reports_progress_and_time_left():
+    gate = threading.Event()
+    steps_done = threading.Event()
+
+    def train(config, callback):
+        for step in range(1, 4):
+            callback(step, 1.0, 0.5)
+        steps_done.set()
+        assert gate.wait(30)
+        return fake_trainer()[0](config, lambda *a: None)
+
+    jobs = quick_jobs(train=train)
+    key = jobs.submit(replace(TINY, num_steps=6)).key
+    assert steps_done.wait(30)
+    status = jobs.status(key)
+    assert (status.step, status.num_steps, status.fraction) == (3, 6, 0.5)
+    assert status.rnn_losses == (1.0, 1.0, 1.0) and status.eta_seconds is not None
+    gate.set()
+    seen = []
+    assert jobs.wait(key, on_progress=seen.append).state == DONE
+    assert jobs.status("retrained:nothing") is None and jobs.wait("retrained:nothing") is None
+
+
+def test_config_keys_tell_configs_apart():
+    keys = {config_key(c) for c in (Seq2SeqConfig(), TINY, replace(TINY, seed=8))}
+    assert len(keys) == 3
+    assert config_key(Seq2SeqConfig()) == "retrained:defaults" != SHIPPED
+    assert config_key(replace(Seq2SeqConfig(), seed=5)) == "retrained:seed=5"
+
+
+def test_shipped_pair_is_the_checkpoints(pretrained):
+    pair = shipped_pair()
+    assert pair.key == SHIPPED and pair.config == pretrained.rnn.config
+    assert pair.rnn_curve == pretrained.rnn.accuracy
+    assert pair.attention_losses == tuple(pretrained.attention.losses.tolist())

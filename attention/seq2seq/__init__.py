@@ -3,12 +3,12 @@
 The plain encoder-decoder ("rnn") squeezes the whole input into the encoder's final hidden
 state h_T; the attention model looks back at every encoder state h_j at every decoder step,
 through the core's :func:`attention.additive.bahdanau_attention`. Both copy random digit
-strings; trained on lengths 3-20, they are evaluated up to length 30.
+strings; the shipped pair trained on lengths 3-20, and every pair is evaluated up to length 30.
 
     model       Seq2SeqConfig, Seq2SeqGRU, build_model, parameter_counts
     data        the copy task's batches, from local generators
     train       train_both(config, callback(step, rnn_loss, attention_loss))
-    evaluate    accuracy_by_length, accuracy_by_position, decode
+    evaluate    accuracy_by_length, accuracy_by_position, decode; RECORD_SAMPLES
     checkpoint  load_pretrained, load_checkpoint, save_checkpoint
     jobs        TrainingJobs: bounded background training shared by the page and the CLI
 
@@ -31,6 +31,7 @@ from attention.seq2seq.checkpoint import (
 from attention.seq2seq.data import CopyBatch, copy_batch, eval_generator, random_digits
 from attention.seq2seq.evaluate import (
     DEFAULT_EVAL_SEED,
+    RECORD_SAMPLES,
     Decoding,
     GreedyOutput,
     LengthAccuracy,
@@ -70,6 +71,7 @@ __all__ = [
     "DEFAULT_EVAL_SEED",
     "KINDS",
     "NUM_DIGITS",
+    "RECORD_SAMPLES",
     "SHIPPED",
     "VOCAB_SIZE",
     "Checkpoint",

@@ -1,6 +1,6 @@
 """Command line: ``python -m attention.seq2seq train`` and ``python -m attention.seq2seq evaluate``.
 
-train     retrain both models from the default config's seed (CPU, about a minute), through
+train     retrain both models from the default config's seed (CPU, a few minutes), through
           the same job runner as the RNN page, and write attention/checkpoints/rnn.pt and
           attention.pt with their accuracy curves
 evaluate  token accuracy by input length for both checkpoints on fresh random sequences;
@@ -21,13 +21,9 @@ from attention.seq2seq.checkpoint import (
     load_pretrained,
     save_checkpoint,
 )
-from attention.seq2seq.evaluate import DEFAULT_EVAL_SEED, accuracy_by_length
+from attention.seq2seq.evaluate import DEFAULT_EVAL_SEED, RECORD_SAMPLES, accuracy_by_length
 from attention.seq2seq.jobs import EVAL_LENGTHS, JobStatus, TrainingJobs
 from attention.seq2seq.model import Seq2SeqConfig
-
-#: Sequences per length for the accuracy curves stored in the checkpoints, and evaluate's
-#: default: with the same seed, ``evaluate`` prints exactly the curves the RNN page draws.
-RECORD_SAMPLES = 1000
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -100,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     evaluate = sub.add_parser("evaluate", help="token accuracy by input length, both models")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument("--samples", type=int, default=RECORD_SAMPLES,
-                          help="sequences per length (the page's curves use 1000)")  # fmt: skip
+                          help=f"sequences per length (default {RECORD_SAMPLES}, as in the "
+                          "checkpoints' recorded curves)")  # fmt: skip
     evaluate.add_argument("--seed", type=int, default=DEFAULT_EVAL_SEED, help="data seed")
     evaluate.add_argument("--max-length", type=int, default=30, help="evaluate lengths 1..N")
     evaluate.add_argument("--dir", type=Path, default=CHECKPOINT_DIR, help="checkpoint dir")

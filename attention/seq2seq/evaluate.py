@@ -14,6 +14,9 @@ from attention.seq2seq.data import eval_generator, random_digits
 from attention.seq2seq.model import BOS, NUM_DIGITS, Seq2SeqGRU
 
 DEFAULT_EVAL_SEED = 2024  # differs from the training seed; sequences are fresh either way
+#: Sequences per length of the accuracy curves stored in the checkpoints, and the command
+#: line's default: with the same seed, ``evaluate`` measures exactly the curves they record.
+RECORD_SAMPLES = 1000
 MAX_DECODE_LENGTH = 200  # decode() refuses longer inputs: a page should never hang
 
 
