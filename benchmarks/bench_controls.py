@@ -204,11 +204,30 @@ def embeddings(page: str) -> tuple[Control, ...]:
 
 
 PAGES: tuple[Page, ...] = (
+    Page("home", "", frame("home")),
+    Page("rnn", "RNN_vs_attention", (Control("step picker", steps("rnn", "2 ·", "1 ·")), *frame("rnn"))),
+    Page("rnn@2", "RNN_vs_attention", (Control("position length", slider("rnn.position_length")),),
+         query="?rnn_step=2&rnn_len=19"),
+    Page("rnn@3", "RNN_vs_attention", (
+        Control("digits box", sentence("rnn.digits", "31415926535897", "2718281828459045")),
+        Control("random length", number("rnn.random_length")),
+        Control("random digits", click("rnn.random", "button"), pairs=False),
+    ), query="?rnn_step=3"),
+    Page("rnn@4", "RNN_vs_attention", (Control("decoder step", slider("rnn.decoder_step")),),
+         query="?rnn_step=4&rnn_i=5"),
+    Page("rnn@6", "RNN_vs_attention", (
+        Control("hidden size", slider("rnn.hidden", ("ArrowLeft", "ArrowRight"))),
+        Control("training lengths", slider("rnn.train_lengths")),
+        Control("training steps", slider("rnn.train_steps", ("ArrowLeft", "ArrowRight"))),
+        Control("training seed", number("rnn.train_seed")),
+    ), query="?rnn_step=6"),
     Page(
         "scaled",
         "Scaled_dot_product_attention",
         (
             *embeddings("scaled"),
+            Control("query's dim 1 slider", slider("scaled.nudge.*")),
+            Control("step picker", steps("scaled", "5 ·", "1 ·")),
             Control("seed", number("scaled.seed")),
             Control("d_out", number("scaled.d_out")),
             Control("re-roll", click("scaled.reroll", "button"), pairs=False),
