@@ -30,15 +30,36 @@ def attention_weights(attn_scores: torch.Tensor, dim: int = -1) -> torch.Tensor:
 
     ``dim=-1`` normalises each row: every query's weights over the keys sum to 1.
     ``dim=0`` normalises each column instead, which is not what attention needs.
+
+    Shapes:
+        attn_scores: (num_tokens, num_tokens) -> attn_weights: (num_tokens, num_tokens)
     """
     return torch.softmax(attn_scores, dim=dim)
+
+
+def softmax_naive(attn_scores: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """The book's first softmax, straight from the formula (section 3.3.1):
+
+    alpha_ij = exp(omega_ij) / sum_k exp(omega_ik)
+
+    In float32 ``exp`` overflows to inf once a score passes about 88.7, and the weights turn
+    nan; ``torch.softmax`` subtracts each row's largest score first and never overflows.
+
+    Shapes:
+        attn_scores: (..., num_tokens) -> same shape
+    """
+    exp_scores = torch.exp(attn_scores)  # same shape; inf where a score is above ~88.7
+    return exp_scores / exp_scores.sum(dim=dim, keepdim=True)
 
 
 def naive_attention_weights(attn_scores: torch.Tensor) -> torch.Tensor:
     """The book's first try: divide each row by its sum, alpha_ij = omega_ij / sum_k omega_ik.
 
     It sums to 1 but breaks for negative scores (weights can be negative or blow up when a
-    row sums to about zero); softmax is always positive. Shown for comparison only.
+    row sums to about zero); softmax never is. Shown for comparison only.
+
+    Shapes:
+        attn_scores: (num_tokens, num_tokens) -> (num_tokens, num_tokens)
     """
     return attn_scores / attn_scores.sum(dim=-1, keepdim=True)
 
@@ -51,6 +72,18 @@ def context_vectors(attn_weights: torch.Tensor, inputs: torch.Tensor) -> torch.T
         -> context_vecs: (num_tokens, d_in)
     """
     return attn_weights @ inputs
+
+
+def context_contributions(attn_weights_i: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """What each input adds to one query's context vector: alpha_ij x^(j), row j.
+
+    The rows add up to z^(i) = sum_j alpha_ij x^(j) (the book's loop
+    ``context_vec_2 += attn_weights_2[i] * x_i``, one term per row).
+
+    Shapes:
+        attn_weights_i: (num_tokens,), inputs: (num_tokens, d_in) -> (num_tokens, d_in)
+    """
+    return attn_weights_i[:, None] * inputs  # (n, 1) * (n, d_in) -> (n, d_in)
 
 
 @dataclass(frozen=True)
