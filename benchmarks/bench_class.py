@@ -59,6 +59,7 @@ class Move:
 class Lesson:
     page: str  # URL path ("" = home)
     moves: tuple[Move, ...]
+    query: str = ""  # the link's parameters (to open a step)
 
 
 # Each page's controls as the lab draws them (keys from ui.keys: "<page>.<name>").
@@ -138,7 +139,7 @@ async def student(
     opened: asyncio.Event | None = None,
 ) -> None:
     """Open the page, then move its controls until ``until`` (monotonic seconds)."""
-    session = Session(url, lesson.page)
+    session = Session(url, lesson.page, lesson.query)
     try:
         await session.connect()
         first = await session.run()
@@ -218,7 +219,7 @@ async def opening(url: str, lessons: Sequence[Lesson], clients: int) -> list[flo
 
     async def one(lesson: Lesson, delay: float) -> None:
         await asyncio.sleep(delay)
-        session = Session(url, lesson.page)
+        session = Session(url, lesson.page, lesson.query)
         start = time.perf_counter()
         try:
             await session.connect()

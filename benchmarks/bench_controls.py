@@ -109,7 +109,9 @@ def selectbox(key: str, first: str, second: str) -> Action:
     """A select box: open it, pick one option, then the other next time."""
 
     def act(tab, i: int) -> None:
-        tab.locator(f'{key_class(key)} [role="combobox"]').first.click()
+        box = tab.locator(f'{key_class(key)} [role="combobox"]').first
+        box.scroll_into_view_if_needed()  # a menu opened while the page scrolls closes again
+        box.click()
         option = first if i % 2 == 0 else second
         tab.locator(f'[role="option"]:has-text("{option}")').first.click()
 

@@ -47,10 +47,11 @@ class Run:
 class Session:
     """One browser tab's worth of Streamlit session, over a websocket."""
 
-    def __init__(self, base_url: str, page: str = "") -> None:
+    def __init__(self, base_url: str, page: str = "", query: str = "") -> None:
         assert base_url.startswith(("http://127.", "http://localhost")), "loopback only"
         self.ws_url = base_url.replace("http://", "ws://") + "/_stcore/stream"
         self.page = page  # the page's URL path ("" for the home page)
+        self.query = query  # the link's parameters, e.g. "rnn_step=2"
         self.page_hash = ""
         self.widgets: dict[str, Widget] = {}  # by user key
         self.states: dict[str, WidgetState] = {}  # by widget id: what this tab has set
@@ -68,7 +69,7 @@ class Session:
     async def _send(self, fragment_id: str = "") -> None:
         msg = BackMsg()
         rerun = msg.rerun_script
-        rerun.query_string = ""
+        rerun.query_string = self.query
         rerun.page_script_hash = self.page_hash
         rerun.page_name = self.page
         rerun.fragment_id = fragment_id
@@ -144,6 +145,8 @@ class Session:
             state.bool_value = bool(value)
         elif widget.kind in ("selectbox", "radio", "text_input"):
             state.string_value = str(value)
+        elif widget.kind == "button_group":  # a segmented control: the chosen labels
+            state.string_array_value.data[:] = [str(value)]
         elif widget.kind == "button":
             state.trigger_value = True
         else:

@@ -439,7 +439,5 @@ def lesson() -> None:
         steps.next_button()
 
 
-# Declares the step setting before setup reads the link (``?rnn_step=4`` on a fresh server).
-frame.Steps(PAGE, STEPS)
 frame.setup(PAGE, "RNN vs attention", STEPS)
 frame.run(lesson)

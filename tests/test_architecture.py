@@ -117,6 +117,8 @@ def test_every_registered_page_exists_and_every_page_is_registered() -> None:
 
 def test_every_lesson_folder_has_its_prose_and_a_page() -> None:
     """One lesson, one place: each folder of lessons/ is one page's lesson, with its prose."""
-    for folder in (p for p in (ROOT / "lessons").iterdir() if p.is_dir() and p.name != "__pycache__"):
+    for folder in (
+        p for p in (ROOT / "lessons").iterdir() if p.is_dir() and p.name != "__pycache__"
+    ):
         assert (folder / "lesson.md").exists(), folder
         assert (folder / "__init__.py").exists(), folder

@@ -294,9 +294,7 @@ def test_causal_mask_scores_and_weights(v2_weights):
     assert torch.equal(trace.mask, hidden)
     # the core masks the raw scores, as the book does: its printed masked scores, exactly
     assert torch.all(torch.isneginf(trace.masked_scores[hidden]))
-    torch.testing.assert_close(
-        trace.masked_scores[~hidden], expected[~hidden], atol=ATOL, rtol=0
-    )
+    torch.testing.assert_close(trace.masked_scores[~hidden], expected[~hidden], atol=ATOL, rtol=0)
     # and scales them afterwards, inside the softmax
     torch.testing.assert_close(
         trace.scaled_scores[~hidden], expected[~hidden] / math.sqrt(trace.d_k), atol=ATOL, rtol=0

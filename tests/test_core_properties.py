@@ -182,7 +182,9 @@ def test_scaling_is_softmax_with_temperature_sqrt_dk(case, causal):
         unscaled.attn_weights, softmax_with_temperature(scores, 1.0), atol=ATOL, rtol=0
     )
     # one pass holds both: the unscaled pass's weights are the scaled pass's other softmax
-    torch.testing.assert_close(trace.attn_weights_unscaled, unscaled.attn_weights, atol=ATOL, rtol=0)
+    torch.testing.assert_close(
+        trace.attn_weights_unscaled, unscaled.attn_weights, atol=ATOL, rtol=0
+    )
     torch.testing.assert_close(unscaled.attn_weights_scaled, trace.attn_weights, atol=ATOL, rtol=0)
 
 

@@ -612,9 +612,12 @@ def test_the_step_of_a_link_is_known_before_the_first_run() -> None:
     """A fresh server process: the link's step must be a known setting when ``frame.setup``
     reads the link, before the page has built its tabs (else it is silently dropped)."""
     code = (
-        "import lessons.why_scale.controls\n"
-        "from ui import keys\n"
-        "assert keys.REGISTRY['why_scale.step'].params == ('why_scale_step',)\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('pages/4_Why_scale.py', default_timeout=60)\n"
+        "at.query_params['why_scale_step'] = '3'\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.session_state['lab.why_scale.step'] == 3, 'the link was dropped'\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 

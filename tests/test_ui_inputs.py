@@ -5,6 +5,7 @@ import math
 import pytest
 
 from attention.data import BOOK_INPUTS_LIST, BOOK_TOKENS
+from ui import keys, settings
 from ui.inputs import (
     MAX_TOKENS,
     InputError,
@@ -18,7 +19,6 @@ from ui.inputs import (
     unique_names,
     validate_embeddings,
 )
-from ui import keys, settings
 
 BOOK = (BOOK_TOKENS, BOOK_INPUTS_LIST)
 

@@ -50,10 +50,6 @@ def _int(name: str, default: int, param: str, low: int, high: int) -> keys.Setti
     )
 
 
-#: The open step (``ui.frame.Steps`` declares the same setting when the page draws its steps).
-#: Declared here too, at import, so that the page's first run in a fresh server already knows
-#: ``?multihead_step=`` when ``frame.setup`` reads the link.
-STEP = _int(f"{PAGE}.step", 1, f"{PAGE}_step", 1, len(STEPS))
 BOOK_V2 = _flag("multihead.book_v2", True, "mh_v2")
 DROPOUT = keys.declare(
     "multihead.dropout",

@@ -82,19 +82,6 @@ TEMPERATURE = keys.declare(
 )
 
 
-# The open step, as ``ui.frame.Steps`` declares it (the same name, default and parameter).
-# Declared here as well, at import: ``frame.setup`` reads the link before the page builds its
-# ``Steps``, so in a fresh server process ``?why_scale_step=3`` would otherwise be unknown
-# on the first run and be ignored.
-STEP_COUNT = 5
-STEP = keys.declare(
-    "why_scale.step",
-    1,
-    param="why_scale_step",
-    parse_one=lambda text: parse_int(text, "why_scale_step", 1, STEP_COUNT),
-)
-
-
 @dataclass(frozen=True)
 class Experiment:
     """What the page measures: d_k, keys per query, and the seed of the random draw."""
