@@ -65,13 +65,35 @@ class Lesson:
 # Each page's controls as the lab draws them (keys from ui.keys: "<page>.<name>").
 LESSONS: tuple[Lesson, ...] = (
     Lesson("", (Move("home.projector", (True, False)),)),
+    Lesson("RNN_vs_attention", (Move("rnn.position_length", (19, 12, 20)),), "rnn_step=2"),
+    Lesson("RNN_vs_attention", (Move("rnn.decoder_step", (3, 1, 7)),), "rnn_step=4"),
+    Lesson("Simplified_self_attention", (
+        Move("simplified.nudge.", (0.3, 0.55, 0.9)),
+        Move("simplified.key", ("starts  (x⁽³⁾)", "Your  (x⁽¹⁾)")),
+    )),
+    Lesson("Simplified_self_attention", (
+        Move("simplified.dim", ("dim=0: down each column", "dim=-1: along each row (the book)")),
+    ), "simplified_step=2"),
     Lesson("Scaled_dot_product_attention", (
         Move("scaled.seed", (7, 123, 42)),
         Move("scaled.d_out", (4, 2, 8)),
-        Move("scaled.scaled", (False, True)),
         Move("scaled.causal", (True, False)),
-        Move("scaled.per_matrix_seeds", (True, False)),
+        Move("scaled.nudge.", (0.3, 0.55, 0.9)),
     )),
+    Lesson("Why_scale", (
+        Move("why_scale.d_k", ("128", "64", "256")),
+        Move("why_scale.num_tokens", (12, 8)),
+        Move("why_scale.qk_seed", (3, 0)),
+    )),
+    Lesson("Causal_and_multi_head", (
+        Move("multihead.d_out", (4, 2)),
+        Move("multihead.seed", (7, 123)),
+        Move("multihead.book_v2", (False, True)),
+    )),
+    Lesson("Causal_and_multi_head", (
+        Move("multihead.dropout", ("0.3", "0.5")),
+        Move("multihead.dropout_seed", (7, 123)),
+    ), "multihead_step=2"),
 )  # fmt: skip
 BARE = (Lesson("", (Move("value", (51, 50, 75, 20)),)),)
 

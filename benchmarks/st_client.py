@@ -116,13 +116,11 @@ class Session:
             )
 
     def find(self, key: str) -> Widget | None:
-        """The widget with this key (exact), or whose key starts with ``key`` + "." ."""
+        """The widget with this key, or the first whose key starts with it (keys that carry a
+        version or a tag: ``"scaled.query."`` finds ``"scaled.query.3be5b9dc"``)."""
         if key in self.widgets:
             return self.widgets[key]
-        for name, widget in self.widgets.items():
-            if name.endswith(key) or name.startswith(key + "."):
-                return widget
-        return None
+        return next((w for name, w in self.widgets.items() if name.startswith(key)), None)
 
     async def change(self, widget: Widget, value: Any) -> Run:
         """Set a widget and rerun what the browser would: its fragment, or the whole page."""

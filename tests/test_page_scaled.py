@@ -26,7 +26,7 @@ from tests.conftest import (
     settle,
 )
 from tests.tables import close, labels, page_tables, rounded, table, values
-from ui import compute, fmt, keys
+from ui import compute, fmt, keys, settings
 from ui.inputs import InputError
 from ui.settings import LabSettings
 
@@ -371,7 +371,7 @@ def test_bad_stored_weight_edits_are_dropped_with_a_message(edits) -> None:
     assert_shows(at)
 
 
-def test_apply_weight_delta_and_checked_edits_validate_every_cell() -> None:
+def test_apply_weight_delta_and_fitting_weight_edits_validate_every_cell() -> None:
     W = ((0.1, 0.2), (0.3, 0.4))
     assert controls.apply_weight_delta(W, {"edited_rows": {1: {"dim 2": "0.5"}}}, "W") == (
         (0.1, 0.2),
@@ -383,7 +383,7 @@ def test_apply_weight_delta_and_checked_edits_validate_every_cell() -> None:
     with pytest.raises(InputError, match="not a number"):
         controls.apply_weight_delta(W, {"edited_rows": {"0": {"dim 2": "x"}}}, "W")
     current = LabSettings(weight_edits=(("W_key", ((1.0, 2.0),) * 3), ("W_query", ((1.0,),))))
-    kept, dropped = controls.checked_edits(current)
+    kept, dropped = settings.fitting_weight_edits(current)
     assert kept == (("W_key", ((1.0, 2.0),) * 3),)
     assert len(dropped) == 1 and "has shape (1, 1)" in dropped[0]
 

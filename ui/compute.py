@@ -21,6 +21,7 @@ import torch
 
 import attention
 from ui.inputs import Matrix
+from ui.settings import WEIGHT_NAMES
 
 #: Every cache of a view: at most this many entries per function, shared by all sessions, each
 #: dropped an hour after it was made. (A view of 40 tokens is about half a megabyte: the bound
@@ -31,7 +32,7 @@ CACHE: dict[str, Any] = {"max_entries": 128, "ttl": 3600, "show_spinner": False}
 # to the other students' sessions. (Process-wide; set once when a page first imports this.)
 torch.set_num_threads(1)
 
-NAMES: tuple[str, str, str] = ("W_query", "W_key", "W_value")
+NAMES = WEIGHT_NAMES  # W_query, W_key, W_value
 
 
 def tensor(matrix: Matrix) -> torch.Tensor:

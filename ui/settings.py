@@ -23,6 +23,7 @@ from ui.inputs import (
     encode_tokens,
     parse_flag,
     parse_int,
+    parse_number,
     parse_seeds,
     validate_embeddings,
 )
@@ -32,6 +33,7 @@ WeightEdits = tuple[tuple[str, Matrix], ...]  # ("W_query", (d_in, d_out) matrix
 BOOK_EMBEDDINGS: Embeddings = (BOOK_TOKENS, BOOK_INPUTS_LIST)
 BOOK_SEEDS: tuple[int, int, int] = (BOOK_SEED, BOOK_SEED, BOOK_SEED)
 BOOK_QUERY = 1  # the book follows x⁽²⁾, "journey"
+WEIGHT_NAMES: tuple[str, str, str] = ("W_query", "W_key", "W_value")
 
 
 def _embeddings_to_params(embeddings: Embeddings) -> dict[str, str]:
@@ -156,3 +158,33 @@ def set_embeddings(tokens: tuple[str, ...], inputs: Matrix) -> None:
         keys.store(WEIGHT_EDITS, ())
     if old.query >= len(tokens):
         keys.store(QUERY, len(tokens) - 1)
+
+
+def fitting_weight_edits(current: LabSettings) -> tuple[WeightEdits, tuple[str, ...]]:
+    """The hand edits of W_query, W_key, W_value that fit (d_in, d_out) and hold finite
+    numbers of sensible size, and why each other one is left out (a link, or a d_out changed
+    on another page, can leave edits that no longer fit)."""
+    kept, left_out = [], []
+    for name, matrix in current.weight_edits:
+        shape = (len(matrix), len(matrix[0]) if matrix else 0)
+        if name not in WEIGHT_NAMES:
+            left_out.append(f"'{name}' is not a weight parameter.")
+        elif shape != (current.d_in, current.d_out) or any(len(r) != shape[1] for r in matrix):
+            left_out.append(
+                f"your edit of {name} has shape {shape}, but d_in = {current.d_in} and d_out = "
+                f"{current.d_out} need ({current.d_in}, {current.d_out})."
+            )
+        else:
+            try:
+                checked = tuple(
+                    tuple(
+                        parse_number(v, f"{name}[dim {i + 1}, dim {j + 1}]")
+                        for j, v in enumerate(r)
+                    )
+                    for i, r in enumerate(matrix)
+                )
+            except InputError as error:
+                left_out.append(str(error))
+                continue
+            kept.append((name, checked))
+    return tuple(kept), tuple(left_out)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from attention.data import BOOK_PRINTED
 from ui import fmt
+from ui.book import BookValue
 from ui.compute import AttentionView, SimplifiedView
 from ui.frame import PAGES, Page
-from ui.settings import BOOK_QUERY, LabSettings, WeightEdits
+from ui.settings import BOOK_QUERY, LabSettings, WeightEdits, fitting_weight_edits
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ TOUR: tuple[Stop, ...] = (
 
 
 def book_check(current: LabSettings, simple: SimplifiedView) -> str | None:
-    """ "Matches the book" for section 3.3, from the numbers (None when the book's numbers do
+    """The "matches the book" line of section 3.3, from the numbers (None when the book's numbers do
     not apply: other embeddings, or another query than 'journey')."""
     if not (current.is_book_embeddings and current.query == BOOK_QUERY):
         return None
@@ -45,9 +45,7 @@ def book_check(current: LabSettings, simple: SimplifiedView) -> str | None:
     ours_z, ours_w = simple.context_vecs[q], simple.attn_weights[q]
     book_z = BOOK_PRINTED["simplified.context_vec_2"]
     book_w = BOOK_PRINTED["simplified.attn_weights_2"]
-    close = all(
-        abs(a - b) <= 1e-4 for a, b in zip((*ours_z, *ours_w), (*book_z, *book_w), strict=True)
-    )
+    close = BookValue("z and weights of journey", (*book_z, *book_w), (*ours_z, *ours_w)).matches
     verdict = "Matches the book" if close else "Differs from the book"
     return (
         f"**{verdict}** (section 3.3.1): z⁽²⁾ = {fmt.vector(ours_z)} (the book prints "
@@ -57,15 +55,9 @@ def book_check(current: LabSettings, simple: SimplifiedView) -> str | None:
 
 
 def fitting_edits(current: LabSettings) -> WeightEdits:
-    """The hand edits of the weight parameters that fit the current (d_in, d_out) and hold
-    finite numbers (a link can change d_out after an edit; the scaled page then drops it)."""
-    return tuple(
-        (name, matrix)
-        for name, matrix in current.weight_edits
-        if len(matrix) == current.d_in
-        and all(len(row) == current.d_out for row in matrix)
-        and all(math.isfinite(v) for row in matrix for v in row)
-    )
+    """The hand edits of the weight parameters that fit (d_in, d_out) (a link can change
+    d_out after an edit; the scaled page then drops it, with a message)."""
+    return fitting_weight_edits(current)[0]
 
 
 def trainable(current: LabSettings, attn: AttentionView, edits: WeightEdits) -> str:

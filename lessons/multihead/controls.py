@@ -7,7 +7,6 @@ page as the student left it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import streamlit as st
@@ -15,7 +14,6 @@ import streamlit as st
 from attention.causal import BOOK_MODULE_SEED
 from attention.data import BOOK_SEED, BOOK_V2_SEED
 from ui import keys, settings
-from ui.compute import NAMES
 from ui.inputs import MAX_D_OUT, MAX_SEED, MAX_TOKENS, parse_choice, parse_flag, parse_int
 from ui.settings import LabSettings, WeightEdits
 
@@ -247,20 +245,5 @@ def exercise_33(page: str) -> Sizes:
 
 
 def fitting_edits(current: LabSettings) -> tuple[WeightEdits, tuple[str, ...]]:
-    """The scaled page's hand edits that fit (d_in, d_out) and hold finite numbers; and why
-    the others are not used (a link, or a d_out changed elsewhere, can leave misfits)."""
-    kept, ignored = [], []
-    for name, matrix in current.weight_edits:
-        shape = (len(matrix), len(matrix[0]) if matrix else 0)
-        if name not in NAMES:
-            ignored.append(f"'{name}' is not a weight parameter.")
-        elif shape != (current.d_in, current.d_out) or any(len(r) != shape[1] for r in matrix):
-            ignored.append(
-                f"your edit of {name} has shape {shape}; d_in = {current.d_in} and d_out = "
-                f"{current.d_out} need ({current.d_in}, {current.d_out})."
-            )
-        elif not all(math.isfinite(v) and abs(v) <= 1e6 for row in matrix for v in row):
-            ignored.append(f"your edit of {name} holds a number that is not finite or too big.")
-        else:
-            kept.append((name, matrix))
-    return tuple(kept), tuple(ignored)
+    """The scaled page's hand edits that fit, and why the others are not used."""
+    return settings.fitting_weight_edits(current)

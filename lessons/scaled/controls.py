@@ -30,7 +30,7 @@ from ui.inputs import (
     parse_int,
     parse_number,
 )
-from ui.settings import LabSettings, WeightEdits
+from ui.settings import LabSettings
 
 SEED_LABELS: tuple[str, str, str] = ("query", "key", "value")
 REROLL_RANGE = 10_000  # re-rolled seeds stay short enough to read aloud
@@ -273,41 +273,13 @@ def current_options() -> Options:
 # ---- hand edits of the weight parameters ------------------------------------------------
 
 
-def checked_edits(current: LabSettings) -> tuple[WeightEdits, tuple[str, ...]]:
-    """The hand edits that still fit (d_in, d_out) and hold finite numbers, and why the
-    others were dropped (a link or an older state can hold edits that no longer fit)."""
-    kept, dropped = [], []
-    for name, matrix in current.weight_edits:
-        shape = (len(matrix), len(matrix[0]) if matrix else 0)
-        if name not in NAMES:
-            dropped.append(f"'{name}' is not a weight parameter of this page.")
-        elif shape != (current.d_in, current.d_out) or any(len(r) != shape[1] for r in matrix):
-            dropped.append(
-                f"your edit of {name} has shape {shape}, but d_in = {current.d_in} and d_out = "
-                f"{current.d_out} need ({current.d_in}, {current.d_out})."
-            )
-        else:
-            try:
-                kept.append((name, _checked(matrix, name)))
-            except InputError as error:
-                dropped.append(str(error))
-    return tuple(kept), tuple(dropped)
-
-
 def keep_valid_edits(current: LabSettings) -> tuple[LabSettings, tuple[str, ...]]:
     """Drop the hand edits that no longer fit; returns the settings and why each went."""
-    edits, dropped = checked_edits(current)
+    edits, dropped = settings.fitting_weight_edits(current)
     if edits != current.weight_edits:
         keys.store(settings.WEIGHT_EDITS, edits)
         current = settings.current()
     return current, dropped
-
-
-def _checked(matrix: Matrix, name: str) -> Matrix:
-    return tuple(
-        tuple(parse_number(v, f"{name}[dim {i + 1}, dim {j + 1}]") for j, v in enumerate(row))
-        for i, row in enumerate(matrix)
-    )
 
 
 def apply_weight_delta(matrix: Matrix, delta: Mapping[str, Any], name: str) -> Matrix:

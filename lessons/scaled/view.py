@@ -19,6 +19,7 @@ from attention.self_attention import (
 )
 from lessons.scaled.controls import ClassOptions, Options
 from ui import compute
+from ui.book import BookValue
 from ui.compute import CACHE, AttentionView
 from ui.inputs import Matrix
 from ui.settings import LabSettings
@@ -148,19 +149,6 @@ def book_outputs(
                               "exercise 3.1's solution", BOOK_PRINTED_CLASSES["v2_seed_123"],
                               view.v2_output))  # fmt: skip
     return tuple(out)
-
-
-@dataclass(frozen=True)
-class BookValue:
-    """One value the book prints for the query "journey" (section 3.4.1), and ours."""
-
-    label: str
-    book: tuple[float, ...]
-    ours: tuple[float, ...]
-
-    @property
-    def matches(self) -> bool:
-        return all(abs(a - b) <= 1e-4 for a, b in zip(self.book, self.ours, strict=True))
 
 
 BOOK_LABELS = {

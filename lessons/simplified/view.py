@@ -16,6 +16,7 @@ from attention.data import BOOK_PRINTED
 from attention.geometry import Projection, project_2d
 from attention.simplified import context_contributions, softmax_naive
 from ui import compute
+from ui.book import BookValue
 from ui.compute import CACHE, SimplifiedView
 from ui.inputs import Matrix
 from ui.settings import BOOK_QUERY, LabSettings
@@ -57,20 +58,6 @@ def projection(inputs: Matrix, view: str, axes: tuple[int, int]) -> Projection:
     """Inputs and context vectors in the chosen 2-d view, with the inputs' convex hull."""
     context_vecs = compute.simplified(inputs).context_vecs
     return project_2d(compute.tensor(inputs), compute.tensor(context_vecs), view, axes)
-
-
-@dataclass(frozen=True)
-class BookValue:
-    """One value the book prints for the query "journey" (section 3.3.1), and ours."""
-
-    label: str
-    book: tuple[float, ...]
-    ours: tuple[float, ...]
-
-    @property
-    def matches(self) -> bool:
-        """Equal to the book's 4 printed decimals."""
-        return all(abs(a - b) <= 1e-4 for a, b in zip(self.book, self.ours, strict=True))
 
 
 BOOK_LABELS = {
