@@ -416,12 +416,12 @@ def step_code(models: Models) -> None:
 
 
 def lesson() -> None:
-    """The models line stays on top; the steps are tabs below it."""
+    """The models line stays on top; the steps follow below it, one at a time."""
     current = settings.current()
     intro()
     steps = frame.Steps(PAGE, STEPS)
     models = models_line(current, steps.current == 6)
-    with steps.tab():
+    with steps.open_step():
         if steps.current == 1:
             step_length(models, current)
         elif steps.current == 2:

@@ -329,7 +329,7 @@ def the_code(current: LabSettings, simple: SimplifiedView) -> None:
 
 
 def lesson() -> None:
-    """The controls and the query's result stay on top; the steps are tabs below."""
+    """The controls and the query's result stay on top; the steps follow below, one at a time."""
     current = settings.current()
     intro()
     your_controls(current)
@@ -340,7 +340,7 @@ def lesson() -> None:
         return
     steps = frame.Steps(PAGE, STEPS)
     your_result(current, simple, steps)
-    with steps.tab():
+    with steps.open_step():
         if steps.current == 1:
             step_scores(current, simple)
         elif steps.current == 2:

@@ -407,7 +407,7 @@ def the_code(current: LabSettings, options: Options) -> None:
 
 
 def lesson() -> None:
-    """The controls and the query's path stay on top; the steps are tabs below."""
+    """The controls and the query's path stay on top; the steps follow below, one at a time."""
     current = settings.current()
     intro()
     options = your_controls(current)
@@ -421,7 +421,7 @@ def lesson() -> None:
     steps = frame.Steps(PAGE, STEPS)
     what_changed(current, change)
     your_query(current, attn, options, steps)
-    with steps.tab():
+    with steps.open_step():
         if steps.current == 1:
             step_weights(current, attn, change)
         elif steps.current == 2:

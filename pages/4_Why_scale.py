@@ -251,7 +251,7 @@ def the_code(e: Experiment, temperature: float) -> None:
 
 
 def lesson() -> None:
-    """The controls and every measure at your d_k stay on top; the steps are tabs below."""
+    """The controls and every measure at your d_k stay on top; the steps follow below, one at a time."""
     projector = settings.current().projector
     intro()
     st.markdown("## Your experiment")
@@ -259,7 +259,7 @@ def lesson() -> None:
     sweep = view.sweep(e.num_tokens, e.seed)
     steps = frame.Steps(PAGE, STEPS)
     your_d_k(e, sweep, steps, projector)
-    with steps.tab():
+    with steps.open_step():
         if steps.current == 1:
             step_spread(e, sweep, projector)
         elif steps.current == 2:

@@ -443,7 +443,7 @@ def lesson() -> None:
             st.warning(f"A hand edit of the weights is not used here: {message}", icon="✏️")
     markdown(text.status(current, choices))
     steps = frame.Steps(PAGE, STEPS)
-    with steps.tab():
+    with steps.open_step():
         if steps.current == 1:
             step_causal(current, choices, edits)
         elif steps.current == 2:

@@ -5,7 +5,7 @@ Every number the page shows is checked against the core (``attention.seq2seq``):
 curves, ``accuracy_by_position``, ``decode`` outputs, alignment, context vectors, bottleneck,
 parameter counts, and the models a live training produced. Sentences are checked for the
 shipped models and for a changed state (another length or step, a retrained pair).
-The steps are tabs: a test opens one by setting ``lab.rnn.step``, as ``?rnn_step=`` does.
+The steps open one at a time: a test opens one by setting ``lab.rnn.step``, as ``?rnn_step=`` does.
 """
 
 import contextlib

@@ -3,7 +3,7 @@ Chromium.
 
 Each test changes one control and checks the numbers on the page against what the core
 computes (``ui.compute.self_attention``), so a page that merely shows *something* fails. The
-steps are tabs: a test opens one by setting ``lab.scaled.step``, as the share link does.
+steps open one at a time: a test opens one by setting ``lab.scaled.step``, as the share link does.
 """
 
 import math
@@ -821,7 +821,7 @@ def test_classes_snippet_reproduces_the_tab(copy: str) -> None:
 # ---- reveal, projector, reset, sidebar --------------------------------------------------
 
 
-def test_reveal_limits_the_tabs_and_hides_the_books_numbers_until_the_last_step() -> None:
+def test_reveal_limits_the_steps_and_hides_the_books_numbers_until_the_last_step() -> None:
     at = run_page(PAGE, reveal=True)
     picker = at.segmented_control(key="scaled.steps")
     assert picker.options == ["1 · Weights"]
@@ -1041,7 +1041,7 @@ def test_a_shared_link_with_options_in_chromium(server: str, page) -> None:
 
 
 @pytest.mark.browser
-def test_switching_tabs_in_chromium(server: str, page) -> None:
+def test_switching_steps_in_chromium(server: str, page) -> None:
     open_app(page, f"{server}{URL}")
     picker = page.locator(key_selector("scaled.steps"))
     for label, heading in (("3 · Scores", "3 · Attention scores"),

@@ -749,7 +749,7 @@ def test_a_renamed_sentence_keeps_the_key_picker_valid() -> None:
     assert "\\omega_{21}" in latex(at)
 
 
-def test_steps_are_tabs_one_at_a_time_with_next_and_previous() -> None:
+def test_steps_open_one_at_a_time_with_next_and_previous() -> None:
     at = open_page(1)
     at.button(key=KEYS["next"]).click().run()
     assert at.session_state["lab.simplified.step"] == 2

@@ -547,7 +547,7 @@ def test_seed_control_and_a_cleared_box() -> None:
     assert row(your_table(at), "max weight")[1] == round(pair(64, 8, seed)[0].max_weight, 3)
 
 
-def test_steps_are_tabs_one_at_a_time() -> None:
+def test_steps_open_one_at_a_time() -> None:
     headings = ("## 1 · Dot", "## 2 · Without", "## 3 · …and", "## 4 · √d_k", "## 5 · The code")
     for step, heading in enumerate(headings, start=1):
         at = open_page(step=step)
@@ -610,7 +610,7 @@ def test_a_shared_link_sets_every_control() -> None:
 
 def test_the_step_of_a_link_is_known_before_the_first_run() -> None:
     """A fresh server process: the link's step must be a known setting when ``frame.setup``
-    reads the link, before the page has built its tabs (else it is silently dropped)."""
+    reads the link, before the page has built its steps (else it is silently dropped)."""
     code = (
         "from streamlit.testing.v1 import AppTest\n"
         "at = AppTest.from_file('pages/4_Why_scale.py', default_timeout=60)\n"

@@ -3,7 +3,7 @@
     PAGES, HOME             the registry: the sidebar, the home page's tour and the tests
     setup(page, title)      call first on every page; returns the shared settings
     run(lesson)             the page's body, rerun alone when one of its controls changes
-    Steps(page, names)      the lesson's steps as tabs, one at a time
+    Steps(page, names)      the lesson's steps, one at a time, under a step picker
 
 The registry is the one list of pages: a new page is added here and nowhere else.
 """
@@ -210,7 +210,7 @@ def _sidebar(page: str) -> None:
         )
 
 
-# ---- steps: one at a time, as tabs ------------------------------------------------------------
+# ---- steps: one at a time, under a picker --------------------------------------------------------
 
 
 def step_setting(page: str, count: int) -> keys.Setting[int]:
@@ -226,12 +226,12 @@ def step_setting(page: str, count: int) -> keys.Setting[int]:
 class Steps:
     """A lesson's steps, one at a time: a step picker, and the open step built alone.
 
-    The page keeps its controls and the result it follows above the tabs, so every change
-    shows there at once; the tab holds one step in full. (Each element a run rebuilds costs
+    The page keeps its controls and the result it follows above the picker, so every change
+    shows there at once; below it the open step is shown in full. (Each element a run rebuilds costs
     the browser time: docs/performance.md.) The selected step is a setting, so the share link
     opens on it (``?scaled_step=3``).
 
-    'Reveal step by step' (the sidebar) limits the tabs to the steps revealed so far, for a
+    'Reveal step by step' (the sidebar) limits the picker to the steps revealed so far, for a
     class: 'Next step ▶' reveals the next one and opens it; results that would give a later
     step away stay hidden until the last one (``hides_answers``).
     """
@@ -261,7 +261,7 @@ class Steps:
         keys.store(self._step, step)
         st.session_state[_FULL_RERUN] = True  # the sidebar lists what is revealed
 
-    def tab(self):  # -> a Streamlit container
+    def open_step(self):  # -> a Streamlit container
         """Draw the step picker (the revealed steps) and return the container of the open step.
 
         The picker is a segmented control, not ``st.tabs``: the open step is built alone
