@@ -39,7 +39,9 @@ def live_example(current: settings.LabSettings) -> None:
     )
     q = current.query
     markdown(
-        "## The book's example, computed live",
+        "## The book's example, computed live"
+        if current.is_book_embeddings
+        else "## Your sentence, computed live (the book's example: Reset)",
         prose(PAGE, "example"),
         f"*{' '.join(current.tokens)}*: {len(current.tokens)} tokens, d_in = {current.d_in}. "
         "Row i holds the weights of the query x⁽ⁱ⁾ over every key j: each row sums to 1 "

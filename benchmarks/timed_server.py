@@ -1,4 +1,4 @@
-"""``streamlit run`` that also records how long each script run takes, for bench_pages.py.
+"""``streamlit run`` that also records how long each script run takes, for bench_controls.py.
 
     python benchmarks/timed_server.py LOG_FILE run app.py [streamlit options]
 

@@ -165,7 +165,8 @@ def step_qkv(current: LabSettings, attn: AttentionView) -> None:
         f"## 2 · Queries, keys, values: ({n}, {d_in}) @ ({d_in}, {d_out}) → ({n}, {d_out})",
         lesson_text("qkv"),
         f"The query of *{current.query_token}*: q{fmt.sup(q + 1)} = `inputs[{q}] @ W_query` = "
-        f"`{fmt.vector(attn.queries[q])}`",
+        f"`{fmt.vector(attn.queries[q])}` (Python counts rows from 0: row {q} is "
+        f"x{fmt.sup(q + 1)})",
     )
     tables.show(
         tables.row_of(
@@ -235,7 +236,12 @@ def step_scale(current: LabSettings, attn: AttentionView, spreads, moments) -> N
         score_table(current, attn.scaled_scores, f"<strong>{scaled_name}</strong> ({n}, {n})")
     )
     tables.show(tables.row_of(parts))
-    markdown(text.spread(spreads, moments, d_k, current.qkv_seeds[0], current.inputs))
+    markdown(
+        text.spread(
+            spreads, moments, d_k, current.qkv_seeds[0], current.inputs,
+            text.sweep_is_not_the_page(current),
+        )
+    )  # fmt: skip
     frame.page_link(WHY_SCALE, "Why scale by √d_k: the argument, measured on vectors that meet it")
 
 
@@ -318,7 +324,7 @@ def class_tables(
     ])  # fmt: skip
 
 
-def step_classes(current: LabSettings, steps: frame.Steps) -> None:
+def step_classes(current: LabSettings, options: Options, steps: frame.Steps) -> None:
     """3.4.2: SelfAttention_v1 and SelfAttention_v2, and exercise 3.1 checked live."""
     d_in, d_out, n = current.d_in, current.d_out, len(current.tokens)
     markdown(
@@ -330,8 +336,8 @@ def step_classes(current: LabSettings, steps: frame.Steps) -> None:
     with exercise_box:
         markdown(lesson_text("exercise"))
         copy = controls.weight_copy(PAGE)
-    options = ClassOptions(v1_seed, v2_seed, copy)
-    classes = view.build_classes(current, options)
+    class_options = ClassOptions(v1_seed, v2_seed, copy)
+    classes = view.build_classes(current, class_options)
     with tables_box:
         dims_in, dims_out = fmt.dims(d_in), fmt.dims(d_out)
         st.markdown(
@@ -352,9 +358,9 @@ def step_classes(current: LabSettings, steps: frame.Steps) -> None:
                          classes.v2_weights, dims_out, dims_in, ("out", "in"),
                          current.projector)
         )  # fmt: skip
+        differences = text.steps_are_not_v1(current, options, v1_seed)
         markdown(
-            text.class_ranges(classes, d_in),
-            text.class_is_steps(classes, v1_seed),
+            text.class_ranges(classes, d_in), text.class_is_steps(classes, v1_seed, differences)
         )
         outputs = [
             tables.matrix(
@@ -372,7 +378,7 @@ def step_classes(current: LabSettings, steps: frame.Steps) -> None:
         if steps.hides_answers:
             markdown(frame.HIDDEN_ANSWER)
         else:
-            markdown(text.book_outputs_note(view.book_outputs(classes, current, options)))
+            markdown(text.book_outputs_note(view.book_outputs(classes, current, class_options)))
     with exercise_box:
         if classes.v1_after is not None:
             tables.show(
@@ -385,7 +391,7 @@ def step_classes(current: LabSettings, steps: frame.Steps) -> None:
         markdown(text.exercise_result(classes, d_in, n))
         blocks.code(
             "🐍 The two classes and the exercise, in a notebook",
-            lambda: snippet.classes(current, options),
+            lambda: snippet.classes(current, class_options),
             key=keys.widget_key(PAGE, "classes_code"),
         )
 
@@ -435,7 +441,7 @@ def lesson() -> None:
         elif steps.current == 6:
             step_context(current, attn)
         elif steps.current == 7:
-            step_classes(current, steps)
+            step_classes(current, options, steps)
         else:
             the_code(current, options)
         steps.next_button()

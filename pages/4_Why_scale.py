@@ -167,7 +167,8 @@ def step_gradient(e: Experiment, sweep, projector: bool) -> None:
         },
         caption="<strong>‖∂L/∂q‖ at the query</strong>, every d_k (yours ▶)",
         fmt={"scaled ÷ unscaled": ",.2f", "unscaled": g, "scaled": g},
-        heat={"scaled ÷ unscaled": tables.Heat(0.0, 2.0, True)},
+        # blue where scaling sends more, as the charts draw the scaled model in blue
+        heat={"scaled ÷ unscaled": tables.Heat(2.0, 0.0, True)},
         mark_row=_d_k_rows(e),
         projector=projector,
     )
@@ -184,8 +185,9 @@ def step_gradient(e: Experiment, sweep, projector: bool) -> None:
         projector=projector,
     )
     st.caption(
-        f"Medians over {text.measured_on(e)}. The ratio is orange where scaling sends the "
-        "query more gradient, blue where less. Unscaled, softmax's input is ω itself, so its "
+        f"Medians over {text.measured_on(e)}. The ratio is blue where scaling sends the "
+        "query more gradient, orange where the unscaled model does (the charts' colours of "
+        "the two). Unscaled, softmax's input is ω itself, so its "
         "‖∂L/∂(ω/T)‖ is its ‖∂L/∂ω‖."
     )
     tables.show(tables.row_of([at_query, at_scores]))

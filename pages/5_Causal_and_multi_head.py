@@ -72,7 +72,7 @@ def show_verdict(verdict: Verdict | None) -> None:
 
 def intro() -> None:
     markdown(
-        "# 🎭 Masks, dropout, heads",
+        "# 🎭 Causal mask, dropout, multi-head",
         small(
             "Sections 3.5-3.6 of *Build a Large Language Model (From Scratch)* · the embeddings "
             "and d_out are shared with the other pages"
@@ -354,8 +354,7 @@ def step_exercises(current: LabSettings, choices: Choices, steps: frame.Steps) -
             f"and the wrapper concatenates them: computed now, `MultiHeadAttentionWrapper(d_in, "
             f"1, {n}, 0.0, num_heads=2)(batch).shape` = `{book.shape}` {'✔' if ok else '✘'}. "
             "(The solutions notebook also lists numbers for this cell, as text rather than as "
-            "the output of a run; running the book's classes with seed 123 gives the ones "
-            "above.)"
+            "the output of a run; this page checks the shape, not those numbers.)"
         )
 
     answer("ex32_answer", "📖 The book's answer to exercise 3.2", steps, answer_32)
@@ -461,5 +460,5 @@ def lesson() -> None:
         steps.next_button()
 
 
-frame.setup(PAGE, "Masks, dropout, heads", STEPS)
+frame.setup(PAGE, "Causal mask, dropout, multi-head", STEPS)
 frame.run(lesson)

@@ -37,6 +37,7 @@ def test_home_shows_the_book_values_live() -> None:
     assert labels(weights) == list(BOOK_TOKENS) and weights.attrs["marked"] == 1
     assert close(values(weights), compute.simplified(BOOK_INPUTS_LIST).attn_weights)
     assert "z⁽²⁾ = `[0.4419, 0.6515, 0.5683]`" in md(at)
+    assert "## The book's example, computed live" in md(at)
     line = trainable_line(at)
     assert "from seed 123, d_out = 2; scaled by √d_k" in line
     assert "z⁽²⁾ = `[0.3061, 0.8210]`" in line  # section 3.4's context vector of 'journey'
@@ -60,6 +61,7 @@ def test_home_follows_the_shared_settings() -> None:
     at = run_page(HOME, embeddings=(NEW_TOKENS, NEW_INPUTS), query=2)
     assert not at.success
     assert "*a b c d*: 4 tokens, d_in = 3." in md(at)
+    assert "Your sentence, computed live" in md(at) and "book's example, computed" not in md(at)
     weights = table(at, "Attention weights")
     assert labels(weights) == list(NEW_TOKENS) and weights.attrs["marked"] == 2
     simple = compute.simplified(NEW_INPUTS)

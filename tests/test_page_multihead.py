@@ -409,6 +409,16 @@ def test_wrapper_and_multihead_side_by_side_at_the_books_sizes() -> None:
     assert "exactly the same (every difference is 0)" in text  # head 1 = step 3's module
 
 
+def test_one_head_divides_by_the_same_root_in_both() -> None:
+    """num_heads = 1: head_dim = d_out, so both classes divide by √d_out; no difference claimed."""
+    text = words(step(5, d_out=4, **{"multihead.num_heads": 1}))
+    assert (
+        "With one head, head_dim = d_out = 4: MultiHeadAttention and the wrapper both divide "
+        "by √4 = 2.0000" in text
+    )
+    assert "largest change of a score" not in text and "not by √" not in text
+
+
 def test_wrapper_against_multihead_when_heads_have_two_dimensions() -> None:
     at = step(5, d_out=4)
     compared = compare_wrapper_and_multihead(BOOK_INPUTS, 4, 2, 123)

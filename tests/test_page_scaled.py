@@ -439,7 +439,10 @@ def test_sentence_box_replaces_the_tokens() -> None:
 
 @pytest.mark.parametrize(
     ("sentence", "message"),
-    [(" ".join(f"w{i}" for i in range(41)), "41 tokens is more than this lab shows (40)")],
+    [
+        (" ".join(f"w{i}" for i in range(41)), "41 tokens is more than this lab shows (40)"),
+        ("   ", "The sentence box is empty: the tokens stay *Your journey starts with one step*"),
+    ],
 )
 def test_a_bad_sentence_is_a_message_and_keeps_everything(sentence: str, message: str) -> None:
     at = run_page(PAGE, seeds=(7, 7, 7), causal=True)
@@ -566,15 +569,45 @@ def test_the_spread_sentence_measures_the_argument(session: dict, seed: int, d_k
     text = md(at)
     assert f"the entries of the queries average {m.q_mean:.2f} with variance {m.q_var:.2f}" in text
     assert f"The std of ω is {m.raw_std:.3f}; of ω / √d_k, **{m.scaled_std:.3f}**" in text
-    sweep = {s.d_out: s for s in score_spread(torch.tensor(BOOK_INPUTS_LIST), (2, 16), seed)}
-    first, last = sweep[2].scaled_std, sweep[16].scaled_std
+    low = min(2, d_k)  # the sweep covers the book's d_outs (2 -> 16) and the page's own
+    sweep = {s.d_out: s for s in score_spread(torch.tensor(BOOK_INPUTS_LIST), (low, 16), seed)}
+    first, last = sweep[low].scaled_std, sweep[16].scaled_std
     assert last / first > 1.25  # with the book's positive weights it grows
     assert (
         f"drawn again from seed {seed} at each d_out with `torch.rand`, every weight in [0, 1)): "
-        f"the std of ω / √d_k still **grows** from d_out = 2 to 16 ({first:.2f} → {last:.2f}"
+        f"the std of ω / √d_k still **grows** from d_out = {low} to 16 ({first:.2f} → {last:.2f}"
     ) in text
-    assert "their mean cannot be 0" in text  # the book's embeddings are all positive
+    assert (
+        "their mean is above 0, not the 0 the argument assumes" in text
+    )  # the book's embeddings are all positive
     assert "Why scale by √d_k: the argument, measured on vectors that meet it" in text
+    assert "This sweep draws its own matrices" not in text  # the page's matrices are its draw
+
+
+@pytest.mark.parametrize(
+    ("session", "why"),
+    [
+        ({"seeds": (1, 2, 3)}, "the page draws W_key from seed 2"),
+        (
+            {"weight_edits": (("W_query", ((1.0, -2.0), (0.5, 0.25), (3.0, 1.0))),)},
+            "you edited W_query by hand",
+        ),
+    ],
+)
+def test_the_sweep_says_when_it_is_not_the_pages_matrices(session: dict, why: str) -> None:
+    """The sweep draws W_query and W_key from the first seed: when the page's are others, its
+    figure at your d_out differs from the one measured above it, and the page says why."""
+    text = md(open_step(run_page(PAGE, **session), 4))
+    assert f"This sweep draws its own matrices: at d_out = 2 they are not the page's ({why})" in (
+        text
+    )
+
+
+def test_the_sweep_starts_at_your_d_out_when_it_is_below_the_books() -> None:
+    at = open_step(run_page(PAGE, d_out=1), 4)
+    text = md(at)
+    sweep = {s.d_out: s for s in score_spread(torch.tensor(BOOK_INPUTS_LIST), (1, 16), 123)}
+    assert f"from d_out = 1 to 16 ({sweep[1].scaled_std:.2f} → {sweep[16].scaled_std:.2f}" in text
 
 
 def test_the_spread_sentence_with_numbers_that_meet_the_assumption() -> None:
@@ -582,7 +615,7 @@ def test_the_spread_sentence_with_numbers_that_meet_the_assumption() -> None:
     inputs = ((1.0, -1.0, 0.5), (-1.0, 1.0, -0.5), (0.5, 0.5, -1.0), (-0.5, -0.5, 1.0))
     at = open_step(run_page(PAGE, embeddings=(NEW_TOKENS, inputs)), 4)
     text = md(at)
-    assert "their mean cannot be 0" not in text
+    assert "their mean is above 0, not the 0 the argument assumes" not in text
     sweep = {s.d_out: s for s in score_spread(torch.tensor(inputs), (2, 16), 123)}
     ratio = sweep[16].scaled_std / sweep[2].scaled_std
     trend = "still **grows**" if ratio > 1.25 else "**shrinks**" if ratio < 0.8 else "stays about"
@@ -731,6 +764,7 @@ def test_classes_tab_shows_both_classes_and_matches_the_book() -> None:
     assert f"v2's 18 lie in [{min(v2):.4f}, {max(v2):.4f}], {negative} of them negative" in text
     assert "±1/√d_in = ±1/√3 = ±0.5774" in text and max(abs(v) for v in v2) <= 3**-0.5
     assert "computes exactly what steps 1-6 compute with the one seed 123" in text
+    assert "Steps 1-6 on screen show other numbers" not in text  # they show this very pass
 
 
 def test_classes_follow_d_in_d_out_and_their_seeds() -> None:
@@ -751,6 +785,10 @@ def test_classes_follow_d_in_d_out_and_their_seeds() -> None:
     text = md(at)
     assert "±1/√d_in = ±1/√3 = ±0.5774" in text
     assert "computes exactly what steps 1-6 compute with the one seed 5" in text
+    assert (
+        "Steps 1-6 on screen show other numbers, because your settings differ: seed 123, not 5"
+        in (text)
+    )
     assert "The book prints these outputs for its six tokens with d_out = 2" in text
 
 

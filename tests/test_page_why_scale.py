@@ -238,6 +238,12 @@ def test_headline_at_the_default_state() -> None:
         f"unscaled {times(low)} to {times(high)})" in text
     )
     assert 0.49 <= low < high <= 0.76  # the 0.5-0.75
+    peak = by_d_k(sweep(), 32)[0].max_weight
+    assert (
+        f"the unscaled softmax already peaks (its largest weight is {peak:.2f} at d_k = 32, "
+        "against 1/8 = 0.12 for a uniform row)" in text
+    )
+    assert "not saturated yet" not in text
     assert "8 keys per query and seed 0" in text
 
 

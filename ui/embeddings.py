@@ -52,7 +52,12 @@ def sentence_box(page: str) -> None:
 
     def use_sentence() -> None:
         sentence = st.session_state.get(key) or ""
-        if not sentence.strip():
+        if not sentence.strip():  # a cleared box: say so, keep the tokens in use
+            tokens = " ".join(settings.current().tokens)
+            _reject(
+                InputError(f"The sentence box is empty: the tokens stay *{tokens}*. Type at "
+                           "least one word and press Enter.")
+            )  # fmt: skip
             return
         try:
             current = settings.current()
@@ -63,7 +68,7 @@ def sentence_box(page: str) -> None:
     st.text_input(
         "Type a sentence of your own",
         key=key,
-        placeholder="The cat sat on the mat",
+        placeholder="Type words, then press Enter",
         on_change=use_sentence,
         help="Press Enter: each word becomes a token. Words from the book keep the book's "
         "vectors; other words get a seeded random one.",

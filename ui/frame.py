@@ -65,11 +65,11 @@ PAGES: tuple[Page, ...] = (
         "Why scale by √d_k",
         "📏",
         "3.4",
-        "Without scaling, softmax saturates as d_k grows and the gradient shrinks: measured.",
+        "Without scaling, softmax saturates as d_k grows; measure when that costs the gradient.",
     ),
     Page(
         "pages/5_Causal_and_multi_head.py",
-        "Masks, dropout, heads",
+        "Causal mask, dropout, multi-head",
         "🎭",
         "3.5-3.6",
         "Hide the future with a causal mask, drop weights with dropout, split d_out into heads.",
@@ -83,6 +83,11 @@ PROJECTOR_CSS = """
 [data-testid="stMain"] .stMarkdown td, [data-testid="stMain"] .stMarkdown th,
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p,
 [data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1.3rem;}
+[data-testid="stMain"] input, [data-testid="stMain"] [data-baseweb="select"] div,
+[data-testid="stMain"] button p, [data-testid="stMain"] [data-testid="stButtonGroup"] p,
+[data-testid="stMain"] [data-testid="stExpander"] summary p,
+[data-testid="stMain"] [data-testid="stSliderThumbValue"],
+[data-testid="stMain"] [data-testid="stCode"] code {font-size: 1.2rem;}
 """
 
 # A markdown table wider than the screen (a phone) scrolls in its own box. It names a

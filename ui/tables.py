@@ -31,6 +31,7 @@ VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e",
            "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725")  # fmt: skip
 BLUE_ORANGE = ("#08519c", "#3182bd", "#6baed6", "#c6dbef", "#f7f7f7",
                "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")  # fmt: skip
+DENSE_COLUMNS = 10  # a matrix with more columns than this packs its cells tighter
 MARK = "▶ "  # before the label of the marked row (the query)
 
 
@@ -39,7 +40,10 @@ LEVELS = 48  # colour steps per palette: smooth to the eye, and a class name per
 
 @dataclass(frozen=True)
 class Heat:
-    """How numbers become colours: a domain [low, high] and a palette."""
+    """How numbers become colours: a domain [low, high] and a palette.
+
+    ``low`` takes the palette's first colour and ``high`` its last; ``low > high`` runs the
+    palette the other way (a diverging table whose "good" end should be blue)."""
 
     low: float
     high: float
@@ -48,7 +52,7 @@ class Heat:
     def level(self, value: float) -> int:
         """The colour step of ``value``: 0 at ``low`` .. LEVELS - 1 at ``high``."""
         span = self.high - self.low
-        t = 0.5 if span <= 0 else (value - self.low) / span
+        t = 0.5 if span == 0 else (value - self.low) / span
         return round(min(1.0, max(0.0, t)) * (LEVELS - 1))
 
     def css_class(self, value: float) -> str:
@@ -163,10 +167,20 @@ def _td(value: Any, fmt: str, heat: Heat | None) -> str:
     return f"<td{tip}>{shown}</td>"
 
 
-def _wrap(table: str, *, label: str, max_height: int | None, wide: bool, projector: bool) -> str:
+def _wrap(
+    table: str,
+    *,
+    label: str,
+    max_height: int | None,
+    wide: bool,
+    projector: bool,
+    dense: bool = False,
+) -> str:
     """The scroll box around a table: reachable by keyboard (tabindex) and named for screen
-    readers, since a box that scrolls must be operable without a mouse."""
+    readers, since a box that scrolls must be operable without a mouse. ``dense`` packs the
+    cells tighter (a matrix of many columns, such as the RNN page's 16 × 16 alignment)."""
     classes = "lab-table" + (" lab-wide" if wide else "") + (" lab-projector" if projector else "")
+    classes += " lab-dense" if dense else ""
     height = f' style="max-height: {max_height}px"' if max_height else ""
     name = html.escape(label, quote=True)
     return (
@@ -216,7 +230,12 @@ def matrix(
         f"<tbody>{''.join(body)}</tbody></table>"
     )
     return _wrap(
-        table, label=_plain(caption), max_height=max_height, wide=False, projector=projector
+        table,
+        label=_plain(caption),
+        max_height=max_height,
+        wide=False,
+        projector=projector,
+        dense=len(cols) > DENSE_COLUMNS,
     )
 
 
@@ -304,6 +323,8 @@ CSS = """
 .lab-table tr.lab-mark th {color: #b3261e;}
 .lab-table tr.lab-mark td {outline: 2px solid #b3261e; outline-offset: -2px;}
 .lab-table.lab-wide td {white-space: normal; text-align: left;}
+.lab-table.lab-dense table {font-size: 0.75rem;}
+.lab-table.lab-dense th, .lab-table.lab-dense td {padding: 0.1rem 0.25rem;}
 .lab-table.lab-projector table {font-size: 1.35rem;}
 .lab-table.lab-projector caption {font-size: 1.4rem;}
 .lab-bar-cell {position: relative; min-width: 9rem;}

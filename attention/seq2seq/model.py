@@ -48,7 +48,7 @@ class Seq2SeqConfig:
     batch_size: int = 64  # sequences per step, all of one length L, P(L) proportional to L
     learning_rate: float = 1e-2  # Adam's initial rate, decayed to 0 on a cosine
     grad_clip: float = 1.0  # clip the global gradient norm (RNNs can explode)
-    min_length: int = 3  # training lengths are uniform in [min_length, max_length]
+    min_length: int = 3  # training lengths in [min_length, max_length], P(L) ∝ L (train.py)
     max_length: int = 20  # evaluation goes further (to 30) to test generalisation
     seed: int = 123  # parameters and training data both come from local generators
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ui import fmt
 from ui.compute import NAMES
 from ui.settings import LabSettings, WeightEdits
 
@@ -58,7 +59,7 @@ def reproduce(
     seed: int,
 ) -> str:
     """Self-contained torch code (plus the book's classes) for these settings."""
-    comments = [f"{t} (x^{i + 1})" for i, t in enumerate(current.tokens)]
+    comments = [f"{t} ({fmt.token(i)})" for i, t in enumerate(current.tokens)]
     lines = [
         "import torch",
         "from attention.causal import CausalAttention  # or paste the book's classes",

@@ -356,6 +356,12 @@ def scaling(c: ComparisonView, d_out: int) -> str:
             f"The wrapper's heads have d_out = {d_out} each and divide by √{d_out} = "
             f"{math.sqrt(d_out):.4f}."
         )
+    if c.num_heads == 1:
+        return (
+            f"**Each head scales by √head_dim.** With one head, head_dim = d_out = {d_out}: "
+            f"MultiHeadAttention and the wrapper both divide by √{d_out} = {root:.4f}. Raise "
+            "num_heads to see the two differ."
+        )
     return (
         f"**Each head scales by √head_dim, not √d_out:** MultiHeadAttention's heads have "
         f"head_dim = {d_out} / {c.num_heads} = {h} and divide by √{h} = {root:.4f}, not by "

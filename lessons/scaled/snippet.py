@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from attention.self_attention import SelfAttention_v1, SelfAttention_v2
 from lessons.scaled.controls import ClassOptions, Options
+from ui import fmt
 from ui.blocks import source
 from ui.compute import NAMES
 from ui.settings import LabSettings
@@ -31,7 +32,7 @@ def _rows(matrix: Sequence[Sequence[float]], indent: str, comments: Sequence[str
 
 def reproduce(current: LabSettings, options: Options) -> str:
     """Self-contained torch code computing what the page shows for these settings."""
-    comments = [f"{t:<8} (x^{i + 1})" for i, t in enumerate(current.tokens)]
+    comments = [f"{t:<8} ({fmt.token(i)})" for i, t in enumerate(current.tokens)]
     edits = dict(current.weight_edits)
     lines = [
         "import torch",
@@ -100,7 +101,7 @@ def reproduce(current: LabSettings, options: Options) -> str:
 def classes(current: LabSettings, options: ClassOptions) -> str:
     """Self-contained code for section 3.4.2 and exercise 3.1 as the page shows them: the two
     classes (as the core defines them), built after their seeds, and the weight copy."""
-    comments = [f"{t:<8} (x^{i + 1})" for i, t in enumerate(current.tokens)]
+    comments = [f"{t:<8} ({fmt.token(i)})" for i, t in enumerate(current.tokens)]
     lines = [
         "import torch",
         "from torch import nn",

@@ -59,6 +59,33 @@ def dot_product(view: AttentionView, q: int, query_token: str) -> str:
     )
 
 
+def sweep_is_not_the_page(current: LabSettings) -> str:
+    """Why the d_out sweep's W_query, W_key (both from the first seed) are not the page's."""
+    why = []
+    if current.qkv_seeds[1] != current.qkv_seeds[0]:
+        why.append(f"the page draws W_key from seed {current.qkv_seeds[1]}")
+    edited = [n for n, _ in current.weight_edits if n in ("W_query", "W_key")]
+    if edited:
+        why.append("you edited " + " and ".join(edited) + " by hand")
+    return "; ".join(why)
+
+
+def steps_are_not_v1(current: LabSettings, options: Options, v1_seed: int) -> list[str]:
+    """The settings that make steps 1-6 on screen differ from SelfAttention_v1's pass."""
+    out = []
+    if current.qkv_seeds != (v1_seed,) * 3:
+        out.append(f"seed {fmt.seeds(current.qkv_seeds)}, not {v1_seed}")
+    if not current.scaled:
+        out.append("scaling off")
+    if options.causal:
+        out.append("the causal mask on")
+    if options.dropout > 0:
+        out.append(f"dropout {options.dropout:g}")
+    if current.weight_edits:
+        out.append("hand edits of " + ", ".join(n for n, _ in current.weight_edits))
+    return out
+
+
 def _trend(first: float, last: float) -> str:
     ratio = last / first if first > 0 else 1.0
     if ratio > 1.25:
@@ -69,12 +96,20 @@ def _trend(first: float, last: float) -> str:
 
 
 def spread(
-    spreads: Sequence[ScoreSpread], moments: QKMoments, d_k: int, seed: int, inputs: Matrix
+    spreads: Sequence[ScoreSpread],
+    moments: QKMoments,
+    d_k: int,
+    seed: int,
+    inputs: Matrix,
+    own_matrices: str = "",
 ) -> str:
     """What the √d_k argument assumes, measured here, and how the scaled spread behaves as
-    d_out grows (weights drawn from ``seed`` at each d_out, as the book draws them)."""
-    by = {s.d_out: s for s in spreads}
-    first, last = by[SPREAD_D_OUTS[0]], by[SPREAD_D_OUTS[-1]]
+    d_out grows (weights drawn from ``seed`` at each d_out, as the book draws them).
+
+    ``own_matrices`` says why the page's own W_query, W_key are not the sweep's draw at this
+    d_out (other seeds per matrix, hand edits), or is empty when they are."""
+    ordered = sorted(spreads, key=lambda s: s.d_out)  # the book's d_outs and yours
+    first, last = ordered[0], ordered[-1]
     m = moments
     here = (
         f"**Measured on this page** (your embeddings and weight parameters, d_k = {d_k}): the "
@@ -83,7 +118,7 @@ def spread(
         f"std of ω is {m.raw_std:.3f}; of ω / √d_k, **{m.scaled_std:.3f}** (1 if the "
         "assumption held)."
     )
-    rows = " · ".join(f"d_out = {s.d_out}: {s.scaled_std:.2f}" for s in spreads)
+    rows = " · ".join(f"d_out = {s.d_out}: {s.scaled_std:.2f}" for s in ordered)
     trend = _trend(first.scaled_std, last.scaled_std)
     sweep = (
         f"**As d_out grows** (W_query, W_key drawn again from seed {seed} at each d_out with "
@@ -92,11 +127,17 @@ def spread(
         f"→ {last.scaled_std:.2f}; {rows}); under the assumption it would stay the same at "
         "every d_out."
     )
+    if own_matrices:
+        sweep += (
+            f" This sweep draws its own matrices: at d_out = {d_k} they are not the page's "
+            f"({own_matrices}), so its figure there differs from the one measured above."
+        )
     entries = [v for row in inputs for v in row]
     if all(v >= 0 for v in entries) and any(v > 0 for v in entries):
         sweep += (
-            " Your embeddings are all ≥ 0 (some > 0) and these weights all positive, so every "
-            "entry of q and k is ≥ 0 and some are > 0: their mean cannot be 0."
+            " In this sweep your embeddings are all ≥ 0 (some > 0) and the drawn weights all "
+            "≥ 0, so every entry of its q and k is ≥ 0: their mean is above 0, not the 0 the "
+            "argument assumes."
         )
     return f"{here}\n\n{sweep}"
 
@@ -122,8 +163,8 @@ def scaling(view: AttentionView, q: int, query_token: str, spreads: Sequence[Sco
     else:
         sharper = "just as peaked"
     lines.append(
-        f"Without scaling softmax is {sharper} for this query; its two rows of weights differ by "
-        f"at most {gap:.4f}. The unscaled softmax gets every score √{view.d_k} = "
+        f"Without scaling softmax is {sharper} for this query; its weights with and without "
+        f"scaling differ by at most {gap:.4f}. The unscaled softmax gets every score √{view.d_k} = "
         f"{view.d_k**0.5:.2f} times larger (ω instead of ω / √d_k)."
     )
     by = {s.d_out: s for s in spreads}
@@ -274,15 +315,25 @@ def class_ranges(view: ClassesView, d_in: int) -> str:
     )
 
 
-def class_is_steps(view: ClassesView, v1_seed: int) -> str:
-    """v1 is steps 1-6: its output against the steps' context vectors with its seed."""
+def class_is_steps(view: ClassesView, v1_seed: int, differences: Sequence[str] = ()) -> str:
+    """v1 is steps 1-6: its output against the steps' context vectors with its seed.
+
+    ``differences`` names the page's settings that make steps 1-6 on screen another pass
+    (other seeds, scaling off, a mask, dropout, hand edits); empty when they show this one."""
     same = view.steps_difference <= 1e-6
     verdict = "computes exactly" if same else "does **not** compute"
-    return (
+    text = (
         f"`SelfAttention_v1` after `torch.manual_seed({v1_seed})` {verdict} what steps 1-6 "
         f"compute with the one seed {v1_seed} (scaled, no mask, no dropout, no hand edits): the "
         f"largest difference of the context vectors is {view.steps_difference:.1e}."
     )
+    if differences:
+        text += (
+            f" Steps 1-6 on screen show other numbers, because your settings differ: "
+            f"{', '.join(differences)}. Set the seeds to {v1_seed} and undo those to see the "
+            "same ones there."
+        )
+    return text
 
 
 def book_outputs_note(outputs: Sequence[BookOutput]) -> str:

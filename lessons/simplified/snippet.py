@@ -14,7 +14,7 @@ def reproduce(tokens: Sequence[str], inputs: Matrix, q: int, simple: SimplifiedV
     n = q + 1
     width = max(len(repr(t)) for t in tokens)
     rows = "\n".join(
-        f"        [{', '.join(repr(float(x)) for x in row)}],  # {t!r:<{width}} (x^{j + 1})"
+        f"        [{', '.join(repr(float(x)) for x in row)}],  # {t!r:<{width}} ({fmt.token(j)})"
         for j, (t, row) in enumerate(zip(tokens, inputs, strict=True))
     )
     return f"""import torch
@@ -25,8 +25,8 @@ inputs = torch.tensor(
     ]
 )
 
-# Section 3.3.1: one query, {tokens[q]!r} (x^{n})
-query = inputs[{q}]
+# Section 3.3.1: one query, {tokens[q]!r} ({fmt.token(q)})
+query = inputs[{q}]  # Python counts from 0: row {q} is {fmt.token(q)}
 attn_scores_{n} = torch.empty(inputs.shape[0])
 for i, x_i in enumerate(inputs):
     attn_scores_{n}[i] = torch.dot(x_i, query)  # step 1: dot products

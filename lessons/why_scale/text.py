@@ -163,10 +163,13 @@ def where_it_pays(sweep: Sequence[SaturationStats], e: Experiment) -> str:
         low, high = min(ratios[d] for d in below), max(ratios[d] for d in below)
         span = f"d_k = {below[0]}" if len(below) == 1 else f"d_k = {below[0]} to {below[-1]}"
         share = fmt.times(low) if len(below) == 1 else f"{fmt.times(low)} to {fmt.times(high)}"
+        peak = by_d_k(sweep, below[-1])[0].max_weight
         text += (
             f" Below that, at {span}, the **unscaled model sends the query more** gradient "
-            f"(scaled ÷ unscaled {share}): its softmax is not saturated yet, and it has no "
-            "1/√d_k on the way back."
+            f"(scaled ÷ unscaled {share}). Two effects compete there: the unscaled softmax "
+            f"already peaks (its largest weight is {peak:.2f} at d_k = {below[-1]}, against "
+            f"1/{e.num_tokens} = {1 / e.num_tokens:.2f} for a uniform row), but the scaled "
+            "model multiplies its gradient by 1/√d_k on the way back, and that costs it more."
         )
     elif below:
         more = [d for d in below if d not in less]
